@@ -1,0 +1,8 @@
+#pragma once
+// One bind_* function per operator family, each in its own file.
+#include <pybind11/pybind11.h>
+
+namespace fastnn::bindings {
+void bind_gemm(pybind11::module_& m);
+void bind_activation(pybind11::module_& m);
+}  // namespace fastnn::bindings

@@ -1,0 +1,78 @@
+// matmul entry: C = alpha * op(A) @ op(B) + beta * C for 2-D operands or
+// batches of them (a 2-D operand is broadcast over the other's batch).
+#include "bindings/bindings.h"
+#include "bindings/validate.h"
+#include "gemm/gemm.h"
+
+namespace fastnn::bindings {
+namespace {
+
+struct MatrixView {
+  py::ssize_t batch, rows, cols;  // rows x cols of op(X); batch 0 means 2-D
+};
+
+MatrixView view_of(const py::array& x, bool trans) {
+  const py::ssize_t r = x.shape(x.ndim() - 2), c = x.shape(x.ndim() - 1);
+  return {x.ndim() == 3 ? x.shape(0) : 0, trans ? c : r, trans ? r : c};
+}
+
+py::array gemm(const py::array& a, const py::array& b, py::object out, bool trans_a, bool trans_b,
+               double alpha, double beta) {
+  check_float_array(a, "a");
+  check_float_array(b, "b");
+  check_same_dtype(a, "a", b, "b");
+  check_ndim(a, "a", {2, 3});
+  check_ndim(b, "b", {2, 3});
+  const MatrixView va = view_of(a, trans_a), vb = view_of(b, trans_b);
+  if (va.cols != vb.rows)
+    throw py::value_error("matmul: op(a) is " + std::to_string(va.rows) + "x" + std::to_string(va.cols) +
+                          " but op(b) is " + std::to_string(vb.rows) + "x" + std::to_string(vb.cols) +
+                          " (a " + shape_str(a) + ", b " + shape_str(b) + ", trans_a=" +
+                          std::to_string(trans_a) + ", trans_b=" + std::to_string(trans_b) + ")");
+  if (va.batch && vb.batch && va.batch != vb.batch)
+    throw py::value_error("matmul: batch sizes differ: a " + shape_str(a) + ", b " + shape_str(b));
+  const py::ssize_t batch = std::max(va.batch, vb.batch);
+  const bool batched = a.ndim() == 3 || b.ndim() == 3;
+  std::vector<py::ssize_t> out_shape = {va.rows, vb.cols};
+  if (batched) out_shape.insert(out_shape.begin(), batch);
+
+  py::array c;
+  if (out.is_none()) {
+    if (beta != 0.0) throw py::value_error("matmul: beta != 0 needs an `out` array to accumulate into");
+    c = py::array(a.dtype(), out_shape);
+  } else {
+    c = py::cast<py::array>(out);
+    check_float_array(c, "out", /*writable=*/true);
+    check_same_dtype(a, "a", c, "out");
+    check_shape(c, "out", out_shape);
+  }
+
+  const int64_t M = va.rows, N = vb.cols, K = va.cols;
+  const int64_t lda = a.shape(a.ndim() - 1), ldb = b.shape(b.ndim() - 1);
+  dispatch_float(a, [&](auto zero) {
+    using T = decltype(zero);
+    const T* pa = static_cast<const T*>(a.data());
+    const T* pb = static_cast<const T*>(b.data());
+    T* pc = static_cast<T*>(c.mutable_data());
+    py::gil_scoped_release release;
+    if (batched) {
+      gemm_batched<T>(batch, trans_a, trans_b, M, N, K, T(alpha), pa, lda, va.batch ? M * K : 0, pb, ldb,
+                      vb.batch ? K * N : 0, T(beta), pc, N, M * N);
+    } else {
+      fastnn::gemm<T>(trans_a, trans_b, M, N, K, T(alpha), pa, lda, pb, ldb, T(beta), pc, N);
+    }
+    return 0;
+  });
+  return c;
+}
+
+}  // namespace
+
+void bind_gemm(py::module_& m) {
+  m.def("gemm", &gemm, py::arg("a").noconvert(), py::arg("b").noconvert(), py::arg("out") = py::none(),
+        py::kw_only(), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0,
+        py::arg("beta") = 0.0,
+        "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
+}
+
+}  // namespace fastnn::bindings

@@ -1,0 +1,27 @@
+#pragma once
+// CPU feature detection and the choice of instruction set for the kernels.
+#include <string>
+
+namespace fastnn {
+
+enum class Isa { generic = 0, avx2 = 1, avx512 = 2 };
+
+struct CpuFeatures {
+  bool avx2_fma = false;  // AVX2 + FMA, with the OS saving YMM state
+  bool avx512 = false;    // AVX-512 F/DQ/BW/VL, with the OS saving ZMM state
+};
+
+// What this CPU and OS can run (CPUID + XCR0), read once.
+const CpuFeatures& cpu_features();
+bool isa_supported(Isa isa);
+
+// The ISA the kernels use: the best supported one, or FASTNN_ISA if set.
+Isa active_isa();
+// Forces an ISA; throws std::invalid_argument if the CPU cannot run it.
+void set_active_isa(Isa isa);
+
+const char* isa_name(Isa isa);
+// Parses "avx512" | "avx2" | "generic"; throws std::invalid_argument otherwise.
+Isa parse_isa(const std::string& name);
+
+}  // namespace fastnn

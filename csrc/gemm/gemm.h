@@ -1,0 +1,20 @@
+#pragma once
+// C = alpha * op(A) * op(B) + beta * C, row-major, op(X) = X or X^T.
+// op(A) is M x K, op(B) is K x N, C is M x N with leading dimension ldc.
+// When beta == 0, C is not read (NaN in C does not propagate), as in BLAS.
+#include <cstdint>
+
+namespace fastnn {
+
+template <typename T>
+void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
+          const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+
+// `batch` independent products; each operand advances by its batch stride
+// (a stride of 0 broadcasts one matrix over the batch).
+template <typename T>
+void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K,
+                  T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
+                  int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c);
+
+}  // namespace fastnn

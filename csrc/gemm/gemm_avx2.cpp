@@ -1,0 +1,10 @@
+// AVX2+FMA micro-kernels: 16 YMM registers hold 6 x 2 accumulators, 2 B vectors
+// and the broadcast A value.
+#define FASTNN_ISA_NAMESPACE avx2
+#define FASTNN_VECTOR_BYTES 32
+#include "gemm/microkernel_impl.h"
+
+namespace fastnn::avx2 {
+GemmKernel<float> gemm_kernel_f32() { return make_kernel<float, 6, 2>(480, 256, 4096); }
+GemmKernel<double> gemm_kernel_f64() { return make_kernel<double, 6, 2>(240, 256, 2048); }
+}  // namespace fastnn::avx2

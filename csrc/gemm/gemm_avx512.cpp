@@ -1,0 +1,10 @@
+// AVX-512 micro-kernels: 32 ZMM registers hold 12 x 2 accumulators, 2 B vectors
+// and the broadcast A value. Block sizes: the first cut, swept in issue 3.
+#define FASTNN_ISA_NAMESPACE avx512
+#define FASTNN_VECTOR_BYTES 64
+#include "gemm/microkernel_impl.h"
+
+namespace fastnn::avx512 {
+GemmKernel<float> gemm_kernel_f32() { return make_kernel<float, 12, 2>(480, 256, 4096); }
+GemmKernel<double> gemm_kernel_f64() { return make_kernel<double, 12, 2>(240, 256, 2048); }
+}  // namespace fastnn::avx512

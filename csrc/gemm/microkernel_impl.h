@@ -1,0 +1,80 @@
+// The register-blocked micro-kernel, written once with GCC vector extensions
+// and instantiated by each ISA file in its own namespace with its own compile
+// flags. Include only after defining FASTNN_ISA_NAMESPACE and
+// FASTNN_VECTOR_BYTES; never from code compiled for another ISA.
+#include <cstdint>
+#include <cstring>
+
+#include "gemm/microkernel.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NAMESPACE {
+namespace {
+
+template <typename T>
+struct Vec {
+  typedef T type __attribute__((vector_size(FASTNN_VECTOR_BYTES)));
+  static constexpr int width = FASTNN_VECTOR_BYTES / sizeof(T);
+};
+
+template <typename T>
+inline typename Vec<T>::type load(const T* p) {
+  typename Vec<T>::type v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <typename T>
+inline void store(T* p, typename Vec<T>::type v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// MR rows x NV vectors of accumulators live in registers for the whole kc loop.
+template <typename T, int MR, int NV>
+void microkernel(int64_t kc, const T* __restrict a, const T* __restrict b, T* __restrict c,
+                 int64_t ldc, int64_t m, int64_t n, T alpha, T beta) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  constexpr int NR = NV * W;
+  V acc[MR][NV];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) acc[i][j] = V{};
+
+  for (int64_t p = 0; p < kc; ++p) {
+    V bv[NV];
+    for (int j = 0; j < NV; ++j) bv[j] = load(b + p * NR + j * W);
+    for (int i = 0; i < MR; ++i) {
+      const V av = V{} + a[p * MR + i];
+      for (int j = 0; j < NV; ++j) acc[i][j] += av * bv[j];
+    }
+  }
+
+  if (m == MR && n == NR) {
+    for (int i = 0; i < MR; ++i)
+      for (int j = 0; j < NV; ++j) {
+        T* dst = c + i * ldc + j * W;
+        const V scaled = alpha * acc[i][j];
+        store(dst, beta == T(0) ? scaled : scaled + beta * load(dst));
+      }
+    return;
+  }
+  // Edge tile: compute the whole tile, write back only the valid part.
+  alignas(64) T tile[MR * NR];
+  for (int i = 0; i < MR; ++i)
+    for (int j = 0; j < NV; ++j) store(tile + i * NR + j * W, acc[i][j]);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      T& dst = c[i * ldc + j];
+      const T scaled = alpha * tile[i * NR + j];
+      dst = beta == T(0) ? scaled : scaled + beta * dst;
+    }
+}
+
+template <typename T, int MR, int NV>
+GemmKernel<T> make_kernel(int64_t mc, int64_t kc, int64_t nc) {
+  return GemmKernel<T>{&microkernel<T, MR, NV>, MR, NV * Vec<T>::width, mc, kc, nc};
+}
+
+}  // namespace
+}  // namespace FASTNN_ISA_NAMESPACE
+}  // namespace fastnn

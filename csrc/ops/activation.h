@@ -1,0 +1,15 @@
+#pragma once
+// Elementwise activations NumPy has no primitive for (erf), forward and backward.
+#include <cstdint>
+
+namespace fastnn {
+
+// y = gelu(x); tanh_approx selects PyTorch's approximate='tanh' form.
+template <typename T>
+void gelu_forward(int64_t n, const T* x, T* y, bool tanh_approx);
+
+// dx = dy * gelu'(x)
+template <typename T>
+void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx);
+
+}  // namespace fastnn
