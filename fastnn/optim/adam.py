@@ -1,0 +1,59 @@
+import math
+
+import numpy as np
+
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam (with optional AMSGrad), as torch.optim.Adam: weight decay is added to
+    the gradient (L2). AdamW decouples it."""
+
+    decoupled_weight_decay = False
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, amsgrad=False,
+                 maximize=False):
+        if not 0.0 <= eps:
+            raise ValueError(f"Invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps, weight_decay=weight_decay,
+                                      amsgrad=amsgrad, maximize=maximize))
+
+    def _update(self, param, grad, group, state):
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if group["maximize"]:
+            grad = -grad
+        if wd and self.decoupled_weight_decay:
+            param.data *= param.dtype.type(1 - lr * wd)
+        elif wd:
+            grad = grad + wd * param.data
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = np.zeros_like(param.data)
+            state["exp_avg_sq"] = np.zeros_like(param.data)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = np.zeros_like(param.data)
+        state["step"] += 1
+        step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
+        m *= beta1
+        m += (1 - beta1) * grad
+        v *= beta2
+        v += (1 - beta2) * grad * grad
+        if group["amsgrad"]:
+            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
+            v = state["max_exp_avg_sq"]
+        bias1, bias2 = 1 - beta1 ** step, 1 - beta2 ** step
+        denom = np.sqrt(v) / math.sqrt(bias2) + eps
+        param.data -= param.dtype.type(lr / bias1) * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 1e-2), as torch.optim.AdamW."""
+
+    decoupled_weight_decay = True
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2, amsgrad=False,
+                 maximize=False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize)

@@ -1,0 +1,15 @@
+"""The global random stream behind randn, rand, default init, dropout and shuffling."""
+import numpy as np
+
+_generator = np.random.default_rng()
+
+
+def manual_seed(seed):
+    """Seeds every random draw fastnn makes."""
+    global _generator
+    _generator = np.random.default_rng(int(seed))
+    return _generator
+
+
+def generator():
+    return _generator
