@@ -404,7 +404,7 @@ class Permute(Function):
     @staticmethod
     def forward(ctx, x, dims):
         ctx.inverse = tuple(np.argsort(dims))
-        return np.ascontiguousarray(x.transpose(dims))
+        return x.transpose(dims).copy()
 
     @staticmethod
     def backward(ctx, grad):
@@ -478,7 +478,7 @@ class Index(Function):
     @staticmethod
     def forward(ctx, x, index):
         ctx.shape, ctx.index = x.shape, index
-        return np.ascontiguousarray(x[index])
+        return x[index]
 
     @staticmethod
     def backward(ctx, grad):
@@ -651,7 +651,7 @@ class GELU(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return _C.gelu_backward(ctx.saved_tensors[0], np.ascontiguousarray(grad), ctx.approximate)
+        return _C.gelu_backward(ctx.saved_tensors[0], np.asarray(grad, order="C"), ctx.approximate)
 
 
 def exp(x):

@@ -31,7 +31,7 @@ class Tensor:
         array = np.asarray(data, dtype=dtype)
         if dtype is None:
             array = array.astype(_default_dtype_for(array, data), copy=False)
-        self._init(np.ascontiguousarray(array))
+        self._init(np.asarray(array, order="C"))
         self.requires_grad = requires_grad
 
     def _init(self, array):
@@ -46,7 +46,7 @@ class Tensor:
         """Wraps an op's output without copying (made C-contiguous if it is not)."""
         tensor = cls.__new__(cls)
         array = np.asarray(array)
-        tensor._init(array if array.flags.c_contiguous else np.ascontiguousarray(array))
+        tensor._init(np.asarray(array, order="C"))
         return tensor
 
     # -- autograd -----------------------------------------------------------

@@ -1,0 +1,1 @@
+from helpers import each_isa, threads  # noqa: F401  (fixtures)

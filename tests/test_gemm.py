@@ -1,0 +1,159 @@
+"""The packed GEMM against the NumPy reference, on every ISA the machine supports."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _C, reference
+from helpers import float32_tolerance, rng
+
+pytestmark = pytest.mark.kernel
+
+# Sizes 1, odd, primes, and past every micro-tile (MR, NR) and block (MC, KC, NC).
+SHAPES = [(1, 1, 1), (1, 7, 1), (2, 3, 5), (13, 17, 19), (12, 32, 33), (31, 257, 65), (97, 1, 130),
+          (64, 784, 128), (1, 512, 512), (300, 300, 7), (481, 523, 97), (37, 11, 4099)]
+
+
+def _operands(M, K, N, trans_a, trans_b, dtype, seed=0):
+    g = rng(seed)
+    a = g.standard_normal((K, M) if trans_a else (M, K)).astype(dtype)
+    b = g.standard_normal((N, K) if trans_b else (K, N)).astype(dtype)
+    return a, b
+
+
+def _tolerance(dtype, K):
+    return float32_tolerance(K) if dtype == np.float32 else 1e-12 * np.sqrt(K) * 10
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+@pytest.mark.parametrize("M,K,N", SHAPES)
+def test_gemm_matches_reference(each_isa, M, K, N, trans_a, trans_b, dtype):
+    a, b = _operands(M, K, N, trans_a, trans_b, dtype)
+    got = _C.gemm(a, b, trans_a=trans_a, trans_b=trans_b)
+    want = reference.matmul(a.astype(np.float64), b.astype(np.float64), trans_a, trans_b)
+    assert got.dtype == dtype and got.shape == (M, N)
+    np.testing.assert_allclose(got, want, atol=_tolerance(dtype, K), rtol=_tolerance(dtype, K))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("alpha,beta", [(1.0, 1.0), (0.5, -2.0), (2.0, 0.0), (0.0, 0.5)])
+@pytest.mark.parametrize("M,K,N", [(5, 300, 7), (130, 70, 260)])
+def test_gemm_alpha_beta(each_isa, M, K, N, alpha, beta, dtype):
+    a, b = _operands(M, K, N, False, True, dtype, seed=3)
+    c = rng(4).standard_normal((M, N)).astype(dtype)
+    want = reference.gemm(a.astype(np.float64), b.astype(np.float64), c.astype(np.float64), False, True,
+                          alpha, beta)
+    out = c.copy()
+    returned = _C.gemm(a, b, out, trans_b=True, alpha=alpha, beta=beta)
+    assert returned is out or np.shares_memory(returned, out)
+    np.testing.assert_allclose(out, want, atol=_tolerance(dtype, K) * 4, rtol=_tolerance(dtype, K))
+
+
+def test_beta_zero_does_not_read_c(each_isa):
+    a, b = _operands(20, 30, 40, False, False, np.float32)
+    out = np.full((20, 40), np.nan, np.float32)
+    _C.gemm(a, b, out, beta=0.0)
+    assert np.isfinite(out).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_nan_and_inf_propagate(each_isa, dtype):
+    a, b = _operands(30, 40, 50, False, False, dtype)
+    a[3, 5] = np.nan
+    b[7, 9] = np.inf
+    got = _C.gemm(a, b)
+    assert np.isnan(got[3]).all()
+    assert not np.isfinite(got[:, 9]).any()
+    assert np.isfinite(np.delete(np.delete(got, 3, 0), 9, 1)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M,K,N", [(2048, 64, 33), (1, 700, 2000), (600, 600, 600), (64, 784, 128)])
+def test_bitwise_equal_for_any_thread_count(each_isa, threads, M, K, N, dtype):
+    a, b = _operands(M, K, N, False, False, dtype)
+    results = []
+    for n in (1, 2, 3):
+        threads(n)
+        results.append(_C.gemm(a, b))
+    assert all(np.array_equal(results[0], r) for r in results[1:])
+
+
+@pytest.mark.parametrize("batch_a,batch_b", [(5, 5), (0, 4), (3, 0)])
+@pytest.mark.parametrize("M,K,N", [(7, 9, 11), (100, 64, 80)])
+def test_batched_gemm(each_isa, batch_a, batch_b, M, K, N):
+    g = rng(5)
+    a = g.standard_normal((batch_a, M, K) if batch_a else (M, K))
+    b = g.standard_normal((batch_b, N, K) if batch_b else (N, K))
+    got = _C.gemm(a, b, trans_b=True)
+    want = np.einsum("...ik,...jk->...ij", a, b)
+    assert got.shape == want.shape
+    np.testing.assert_allclose(got, want, atol=1e-11)
+
+
+def test_empty_shapes(each_isa):
+    assert _C.gemm(np.zeros((0, 3)), np.zeros((3, 4))).shape == (0, 4)
+    np.testing.assert_array_equal(_C.gemm(np.ones((2, 0)), np.ones((0, 4))), np.zeros((2, 4)))
+    out = np.ones((2, 4))
+    _C.gemm(np.ones((2, 0)), np.ones((0, 4)), out, beta=3.0)
+    np.testing.assert_array_equal(out, np.full((2, 4), 3.0))
+
+
+class TestBadInput:
+    def test_mismatched_inner_dims(self):
+        with pytest.raises(ValueError, match=r"\(3, 4\).*\(5, 6\)"):
+            _C.gemm(np.ones((3, 4)), np.ones((5, 6)))
+
+    def test_integer_arrays(self):
+        with pytest.raises(TypeError, match="a must be float32 or float64"):
+            _C.gemm(np.ones((3, 4), dtype=np.int64), np.ones((4, 2)))
+
+    def test_mixed_dtypes(self):
+        with pytest.raises(TypeError, match="same dtype"):
+            _C.gemm(np.ones((3, 4), np.float32), np.ones((4, 2)))
+
+    def test_wrong_ndim(self):
+        with pytest.raises(ValueError, match="b must have 2 or 3 dimensions"):
+            _C.gemm(np.ones((3, 4)), np.ones(4))
+
+    def test_non_contiguous_rejected(self):
+        with pytest.raises(ValueError, match="C-contiguous"):
+            _C.gemm(np.ones((4, 3)).T, np.ones((4, 2)))
+
+    def test_read_only_out_rejected(self):
+        out = np.zeros((3, 2))
+        out.setflags(write=False)
+        with pytest.raises(ValueError, match="writable"):
+            _C.gemm(np.ones((3, 4)), np.ones((4, 2)), out)
+
+    def test_out_of_wrong_shape(self):
+        with pytest.raises(ValueError, match=r"out must have shape \(3, 2\), got \(2, 3\)"):
+            _C.gemm(np.ones((3, 4)), np.ones((4, 2)), np.zeros((2, 3)))
+
+    def test_beta_without_out(self):
+        with pytest.raises(ValueError, match="beta"):
+            _C.gemm(np.ones((3, 4)), np.ones((4, 2)), beta=1.0)
+
+    def test_batch_mismatch(self):
+        with pytest.raises(ValueError, match="batch"):
+            _C.gemm(np.ones((2, 3, 4)), np.ones((3, 4, 2)))
+
+    def test_not_an_array(self):
+        with pytest.raises(TypeError):
+            _C.gemm([[1.0]], np.ones((1, 1)))
+
+
+def test_gelu_kernel_matches_reference(each_isa):
+    x = rng(2).standard_normal((7, 33)) * 3
+    g = rng(3).standard_normal((7, 33))
+    for approximate in ("none", "tanh"):
+        np.testing.assert_allclose(_C.gelu_forward(x, approximate), reference.gelu(x, approximate), atol=1e-14)
+        np.testing.assert_allclose(_C.gelu_backward(x, g, approximate),
+                                   reference.gelu_backward(x, g, approximate), atol=1e-13)
+        x32 = x.astype(np.float32)
+        np.testing.assert_allclose(_C.gelu_forward(x32, approximate), reference.gelu(x, approximate), atol=1e-5)
+
+
+def test_matmul_uses_active_isa_through_tensor_api(each_isa):
+    a = fastnn.randn(33, 65, dtype=np.float64)
+    b = fastnn.randn(65, 17, dtype=np.float64)
+    np.testing.assert_allclose((a @ b).numpy(), a.numpy() @ b.numpy(), atol=1e-12)
