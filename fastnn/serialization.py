@@ -1,4 +1,5 @@
 """save / load of state dicts (name -> Tensor or array) as .npz files, no pickle."""
+import os
 import zipfile
 
 import numpy as np
@@ -24,6 +25,9 @@ def save(obj, f):
 def load(f):
     """Loads what `save` wrote: a dict of name -> Tensor. A corrupt or truncated
     file raises ValueError (or OSError when it cannot be read)."""
+    if isinstance(f, (str, os.PathLike)):
+        with open(f, "rb") as handle:  # closed even when the archive is corrupt
+            return load(handle)
     try:
         with np.load(f, allow_pickle=False) as archive:
             return {key: Tensor._wrap(np.array(archive[key])) for key in archive.files}

@@ -1,0 +1,138 @@
+"""Cross-checks against PyTorch: forward and gradients of the same expression,
+optimizers step for step, and PyTorch state_dicts loading. Skipped without torch."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import nn, optim
+from fastnn.nn import functional as F
+from helpers import away_from_zero, rng
+
+torch = pytest.importorskip("torch")
+
+
+def helper_test_op(shapes, fastnn_fn, torch_fn=None, positive=False, kink_free=False, dtype=np.float64,
+                   atol=1e-10, rtol=1e-7, seed=0):
+    """Runs one expression in fastnn and torch on the same seeded inputs and
+    compares outputs and input gradients under a non-trivial upstream gradient."""
+    torch_fn = torch_fn or fastnn_fn
+    g = rng(seed)
+    arrays = [g.standard_normal(s).astype(dtype) for s in shapes]
+    if positive:
+        arrays = [np.abs(a) + 0.5 for a in arrays]
+    if kink_free:
+        arrays = [away_from_zero(a).astype(dtype) for a in arrays]
+    ours = [fastnn.tensor(a.copy(), requires_grad=True) for a in arrays]
+    theirs = [torch.tensor(a.copy(), requires_grad=True) for a in arrays]
+    out, ref = fastnn_fn(*ours), torch_fn(*theirs)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), atol=atol, rtol=rtol)
+    ((out + 1) ** 2).mean().backward()
+    ((ref + 1) ** 2).mean().backward()
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.numpy(), t.grad.numpy(), atol=atol, rtol=rtol)
+
+
+CASES = {
+    "broadcast_arith": ([(3, 4), (4,), (3, 1)], lambda a, b, c: (a + b) * c - a / (b * b + 1), {}),
+    "pow": ([(3, 4)], lambda a: a ** 3 + 2.0 ** a, {}),
+    "matmul_batched_broadcast": ([(2, 1, 3, 4), (5, 4, 6)], lambda a, b: a @ b, {}),
+    "matmul_vectors": ([(4,), (4, 3)], lambda a, b: a @ b, {}),
+    "reductions": ([(3, 4, 5)], lambda a: a.sum(1).mean() + a.mean((0, 2), keepdim=True).sum(), {}),
+    "max_dim": ([(3, 4, 5)], lambda a: a.max(1)[0].sum(0) * a.min(2, keepdim=True)[0], {}),
+    "shapes": ([(2, 3, 4)], lambda a: a.permute(2, 0, 1).reshape(4, 6).T.flatten(), {}),
+    "transpose_unsqueeze": ([(2, 3)], lambda a: a.transpose(0, 1).unsqueeze(0).squeeze(0), {}),
+    "indexing": ([(5, 4)], lambda a: a[1:4, ::2] * a[[0, 0, 3]][:, :2], {}),
+    "unary": ([(3, 4)], lambda a: a.exp() + a.abs().sqrt() + (a.abs() + 1).log() + a.clamp(-0.5, 0.7),
+              {"kink_free": True}),
+    "activations": ([(3, 4)], lambda a: a.relu() + a.sigmoid() + a.tanh(), {"kink_free": True}),
+    "softmaxes": ([(3, 5)], lambda a: a.softmax(1) * a.log_softmax(0), {}),
+    "cat_stack": ([(2, 3), (2, 2)], None, {}),
+}
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_ops_match_torch(name):
+    shapes, fn, kwargs = CASES[name]
+    if name == "cat_stack":
+        helper_test_op(shapes, lambda a, b: fastnn.stack([fastnn.cat([a, b], 1)] * 2, 0),
+                       lambda a, b: torch.stack([torch.cat([a, b], 1)] * 2, 0))
+        return
+    helper_test_op(shapes, fn, **kwargs)
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_gelu_matches_torch(approximate, dtype):
+    tol = 1e-6 if dtype == np.float32 else 1e-12
+    helper_test_op([(4, 7)], lambda a: F.gelu(a, approximate=approximate),
+                   lambda a: torch.nn.functional.gelu(a, approximate=approximate), dtype=dtype, atol=tol, rtol=tol)
+
+
+def test_linear_float32_matches_torch():
+    helper_test_op([(5, 3, 64), (32, 64), (32,)], F.linear, torch.nn.functional.linear,
+                   dtype=np.float32, atol=2e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"reduction": "sum"}, {"reduction": "none"}, {"ignore_index": 1}, {"label_smoothing": 0.15},
+    {"weight": True, "ignore_index": 2, "label_smoothing": 0.1},
+    {"weight": True, "reduction": "none", "label_smoothing": 0.3},
+])
+def test_cross_entropy_matches_torch(kwargs):
+    target = np.array([1, 0, 2, 1, 3, 2])
+    weight = np.array([0.3, 1.0, 2.0, 0.7])
+    ours_kw = dict(kwargs, weight=weight if kwargs.get("weight") else None)
+    theirs_kw = dict(kwargs, weight=torch.tensor(weight) if kwargs.get("weight") else None)
+    helper_test_op([(6, 4)], lambda x: F.cross_entropy(x, fastnn.tensor(target), **ours_kw),
+                   lambda x: torch.nn.functional.cross_entropy(x, torch.tensor(target), **theirs_kw))
+
+
+def test_nll_and_mse_match_torch():
+    target = np.array([2, 0, 1])
+    helper_test_op([(3, 3)], lambda x: F.nll_loss(F.log_softmax(x, 1), fastnn.tensor(target)),
+                   lambda x: torch.nn.functional.nll_loss(torch.log_softmax(x, 1), torch.tensor(target)))
+    helper_test_op([(3, 4), (3, 4)], F.mse_loss, torch.nn.functional.mse_loss)
+
+
+def test_torch_state_dict_loads_and_gives_equal_outputs():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Linear(6, 16), torch.nn.GELU(), torch.nn.Linear(16, 3))
+    ours = nn.Sequential(nn.Linear(6, 16), nn.GELU(), nn.Linear(16, 3))
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = rng(1).standard_normal((5, 6)).astype(np.float32)
+    np.testing.assert_allclose(ours(fastnn.tensor(x)).detach().numpy(),
+                               theirs(torch.tensor(x)).detach().numpy(), atol=1e-6)
+
+
+@pytest.mark.parametrize("make", [
+    lambda o, p: o.SGD(p, lr=0.1),
+    lambda o, p: o.SGD(p, lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.01),
+    lambda o, p: o.SGD(p, lr=0.1, momentum=0.9, nesterov=True),
+    lambda o, p: o.Adam(p, lr=0.01, betas=(0.8, 0.95), weight_decay=0.1),
+    lambda o, p: o.Adam(p, lr=0.01, amsgrad=True),
+    lambda o, p: o.AdamW(p, lr=0.01, weight_decay=0.1),
+])
+def test_optimizers_match_torch(make):
+    init = rng(2).standard_normal((4, 3))
+    ours, theirs = nn.Parameter(fastnn.tensor(init.copy())), torch.nn.Parameter(torch.tensor(init.copy()))
+    opt_ours, opt_theirs = make(optim, [ours]), make(torch.optim, [theirs])
+    for step in range(5):
+        grad = rng(10 + step).standard_normal((4, 3))
+        ours.grad, theirs.grad = fastnn.tensor(grad), torch.tensor(grad)
+        opt_ours.step()
+        opt_theirs.step()
+    np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-12, rtol=1e-10)
+
+
+def test_schedulers_match_torch():
+    p_ours, p_theirs = [nn.Parameter(fastnn.ones(1))], [torch.nn.Parameter(torch.ones(1))]
+    for make in (lambda s, o: s.StepLR(o, 3, 0.5), lambda s, o: s.CosineAnnealingLR(o, 7, 0.01)):
+        o1, o2 = optim.SGD(p_ours, lr=0.5), torch.optim.SGD(p_theirs, lr=0.5)
+        s1, s2 = make(optim.lr_scheduler, o1), make(torch.optim.lr_scheduler, o2)
+        for _ in range(10):
+            np.testing.assert_allclose(s1.get_last_lr(), s2.get_last_lr(), rtol=1e-12)
+            o1.step()
+            o2.step()
+            s1.step()
+            s2.step()
