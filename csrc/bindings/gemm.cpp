@@ -3,6 +3,7 @@
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "gemm/gemm.h"
+#include "gemm/microkernel.h"
 
 namespace fastnn::bindings {
 namespace {
@@ -73,6 +74,14 @@ void bind_gemm(py::module_& m) {
         py::kw_only(), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0,
         "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
+  m.def(
+      "measure_fma_peak_gflops",
+      [](int threads) {
+        if (threads < 1) throw py::value_error("threads must be >= 1, got " + std::to_string(threads));
+        py::gil_scoped_release release;
+        return measure_fma_peak_gflops(threads);
+      },
+      py::arg("threads"), "float32 FMA GFLOP/s of the active ISA, measured on `threads` threads.");
 }
 
 }  // namespace fastnn::bindings

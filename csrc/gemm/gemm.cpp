@@ -6,6 +6,7 @@
 #include "gemm/gemm.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "core/cpu.h"
 #include "core/scratch.h"
@@ -158,7 +159,31 @@ inline bool trivial(int64_t M, int64_t N, int64_t K, double alpha) {
   return M == 0 || N == 0 || K == 0 || alpha == 0.0;
 }
 
+double fma_peak_probe(Isa isa, int64_t iterations, float* sink) {
+#if defined(FASTNN_X86)
+  if (isa == Isa::avx512) return avx512::fma_peak_probe(iterations, sink);
+  if (isa == Isa::avx2) return avx2::fma_peak_probe(iterations, sink);
+#endif
+  return generic::fma_peak_probe(iterations, sink);
+}
+
 }  // namespace
+
+double measure_fma_peak_gflops(int threads) {
+  const Isa isa = active_isa();
+  constexpr int64_t kIterations = 20'000'000;
+  double best = 0.0;
+  for (int attempt = 0; attempt < 3; ++attempt) {  // best of three: the machine is shared
+    double flops = 0.0;
+    float sink = 0.0f;
+    const auto start = std::chrono::steady_clock::now();
+#pragma omp parallel num_threads(threads) reduction(+ : flops, sink)
+    flops += fma_peak_probe(isa, kIterations, &sink);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    best = std::max(best, sink == -1.0f ? 0.0 : flops / seconds / 1e9);
+  }
+  return best;
+}
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,

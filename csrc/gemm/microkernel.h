@@ -20,17 +20,21 @@ struct GemmKernel {
   int64_t mc, kc, nc;
 };
 
-namespace generic {
-GemmKernel<float> gemm_kernel_f32();
-GemmKernel<double> gemm_kernel_f64();
-}
-namespace avx2 {
-GemmKernel<float> gemm_kernel_f32();
-GemmKernel<double> gemm_kernel_f64();
-}
-namespace avx512 {
-GemmKernel<float> gemm_kernel_f32();
-GemmKernel<double> gemm_kernel_f64();
-}
+// Each ISA file defines these in its own namespace. fma_peak_probe runs
+// `iterations` of float FMA chains on one thread and returns the FLOPs done
+// (writing a checksum to *sink).
+#define FASTNN_DECLARE_ISA(ns)                                  \
+  namespace ns {                                                \
+  GemmKernel<float> gemm_kernel_f32();                          \
+  GemmKernel<double> gemm_kernel_f64();                         \
+  double fma_peak_probe(int64_t iterations, float* sink);       \
+  }
+FASTNN_DECLARE_ISA(generic)
+FASTNN_DECLARE_ISA(avx2)
+FASTNN_DECLARE_ISA(avx512)
+#undef FASTNN_DECLARE_ISA
+
+// float32 FMA GFLOP/s of the active ISA on `threads` threads, measured.
+double measure_fma_peak_gflops(int threads);
 
 }  // namespace fastnn

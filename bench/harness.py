@@ -1,0 +1,113 @@
+"""The shared bench harness: interleaved timing with medians, one thread count for
+every system, GFLOP/s and percent of peak, error vs the reference, tables, JSON."""
+import bench_env  # noqa: F401  (must run before NumPy loads)
+
+import argparse
+import json
+import os
+import statistics
+import time
+
+import numpy as np
+
+import fastnn
+
+_peak_cache = {}
+
+
+def parse_args(description, extra=None):
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
+                        help="threads for every system (fastnn, NumPy's BLAS, torch)")
+    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per system (median reported)")
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller shapes")
+    parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
+    parser.add_argument("--json", metavar="PATH", help="save the rows as JSON")
+    if extra:
+        extra(parser)
+    return parser.parse_args()
+
+
+def load_torch(args):
+    if args.no_torch:
+        return None
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(args.threads)
+    return torch
+
+
+def setup(args):
+    fastnn.set_num_threads(args.threads)
+    torch = load_torch(args)
+    unset = os.environ.get("FASTNN_BENCH_UNSET")
+    print(f"threads={args.threads} for every system; fastnn isa={fastnn.backend_info()['isa']}; "
+          f"numpy {np.__version__}; torch {torch.__version__ if torch else 'not installed'}")
+    if unset:
+        print(f"(unset {unset} for this bench process so NumPy's OpenBLAS runs its best kernel)")
+    print(f"measured float32 FMA peak: {peak_gflops(args.threads):.0f} GFLOP/s on {args.threads} thread(s)")
+    return torch
+
+
+def peak_gflops(threads):
+    """The float32 FMA peak of fastnn's active ISA on `threads` threads, measured
+    once per run with independent FMA chains (best of three)."""
+    if threads not in _peak_cache:
+        _peak_cache[threads] = fastnn._C.measure_fma_peak_gflops(threads)
+    return _peak_cache[threads]
+
+
+def median_times(fns, repeats, warmup, min_time=0.02):
+    """Median seconds per call of each callable, timed interleaved: every repeat
+    runs each system once (rotating the order), so machine noise hits all alike.
+    Fast calls are looped so that one sample lasts at least min_time."""
+    loops = {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            fn()
+        start, n = time.perf_counter(), 0
+        while time.perf_counter() - start < min_time / 4:
+            fn()
+            n += 1
+        loops[name] = max(1, int(4 * n))
+    samples = {name: [] for name in fns}
+    names = list(fns)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            fn, n = fns[name], loops[name]
+            start = time.perf_counter()
+            for _ in range(n):
+                fn()
+            samples[name].append((time.perf_counter() - start) / n)
+    return {name: statistics.median(s) for name, s in samples.items()}
+
+
+def max_error(got, want):
+    got = np.asarray(got.detach().numpy() if hasattr(got, "detach") else got, dtype=np.float64)
+    return float(np.max(np.abs(got - want))) if got.size else 0.0
+
+
+def print_table(title, rows, columns):
+    """columns: (header, key, format)."""
+    print(f"\n{title}")
+    cells = [[fmt.format(row[key]) if row.get(key) is not None else "-" for _, key, fmt in columns] for row in rows]
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, (h, _, _) in enumerate(columns)]
+    print("  ".join(h.rjust(w) for (h, _, _), w in zip(columns, widths)))
+    for c in cells:
+        print("  ".join(v.rjust(w) for v, w in zip(c, widths)))
+
+
+def save_json(path, rows, meta):
+    if path:
+        with open(path, "w") as f:
+            json.dump({"meta": meta, "rows": rows}, f, indent=1)
+        print(f"saved {path}")
+
+
+def meta(args):
+    return {"threads": args.threads, "backend": fastnn.backend_info(), "numpy": np.__version__,
+            "peak_gflops": peak_gflops(args.threads),
+            "unset_env": os.environ.get("FASTNN_BENCH_UNSET", "")}

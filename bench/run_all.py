@@ -1,0 +1,37 @@
+"""Runs every bench and prints one summary: fastnn's speed ratio against NumPy and
+PyTorch per kernel family (geometric mean over shapes) beside the worst row."""
+import harness  # noqa: I001  (sets the environment first)
+
+import math
+
+import bench_matmul
+
+BENCHES = {"matmul": bench_matmul}
+
+
+def geomean(values):
+    values = [v for v in values if v]
+    return math.exp(sum(math.log(v) for v in values) / len(values)) if values else None
+
+
+def main():
+    args = harness.parse_args(__doc__)
+    torch = harness.setup(args)
+    summary, everything = [], {}
+    for name, module in BENCHES.items():
+        rows = module.run(args, torch)
+        everything[name] = rows
+        summary.append({"bench": name, "rows": len(rows),
+                        "vs_numpy": geomean([r["vs_numpy"] for r in rows]),
+                        "worst_vs_numpy": min(r["vs_numpy"] for r in rows),
+                        "vs_torch": geomean([r.get("vs_torch") for r in rows]),
+                        "worst_vs_torch": min((r["vs_torch"] for r in rows if r.get("vs_torch")), default=None)})
+    harness.print_table(f"summary, {args.threads} thread(s): fastnn speed ratio (> 1 = fastnn faster)", summary, [
+        ("bench", "bench", "{}"), ("shapes", "rows", "{}"), ("vs numpy (geomean)", "vs_numpy", "{:.2f}x"),
+        ("worst vs numpy", "worst_vs_numpy", "{:.2f}x"), ("vs torch (geomean)", "vs_torch", "{:.2f}x"),
+        ("worst vs torch", "worst_vs_torch", "{:.2f}x")])
+    harness.save_json(args.json, everything, harness.meta(args))
+
+
+if __name__ == "__main__":
+    main()
