@@ -29,19 +29,20 @@ def test_set_isa_rejects_unknown():
         _C.set_isa("sse9")
 
 
-def _import_with_isa(isa):
+def _import_with_isa(isa, cwd):
+    # cwd away from the source tree, so the installed package is the one imported
     env = dict(os.environ, FASTNN_ISA=isa)
     return subprocess.run([sys.executable, "-c", "import fastnn; print(fastnn.backend_info()['isa'])"],
-                          env=env, capture_output=True, text=True)
+                          env=env, capture_output=True, text=True, cwd=cwd)
 
 
 @pytest.mark.parametrize("isa", fastnn.backend_info()["supported_isas"])
-def test_fastnn_isa_environment_variable_forces_one(isa):
-    result = _import_with_isa(isa)
+def test_fastnn_isa_environment_variable_forces_one(isa, tmp_path):
+    result = _import_with_isa(isa, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == isa
 
 
-def test_bad_fastnn_isa_fails_import_loudly():
-    result = _import_with_isa("sse9")
+def test_bad_fastnn_isa_fails_import_loudly(tmp_path):
+    result = _import_with_isa("sse9", tmp_path)
     assert result.returncode != 0 and "unknown ISA" in result.stderr

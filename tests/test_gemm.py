@@ -1,6 +1,8 @@
 """The packed GEMM against the NumPy reference, on every ISA the machine supports."""
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import fastnn
 from fastnn import _C, reference
@@ -47,6 +49,15 @@ def test_gemm_alpha_beta(each_isa, M, K, N, alpha, beta, dtype):
     returned = _C.gemm(a, b, out, trans_b=True, alpha=alpha, beta=beta)
     assert returned is out or np.shares_memory(returned, out)
     np.testing.assert_allclose(out, want, atol=_tolerance(dtype, K) * 4, rtol=_tolerance(dtype, K))
+
+
+@settings(max_examples=60, deadline=None)
+@given(M=st.integers(1, 90), K=st.integers(1, 90), N=st.integers(1, 90), trans_a=st.booleans(),
+       trans_b=st.booleans(), seed=st.integers(0, 2**16))
+def test_gemm_random_shapes(M, K, N, trans_a, trans_b, seed):
+    a, b = _operands(M, K, N, trans_a, trans_b, np.float64, seed)
+    got = _C.gemm(a, b, trans_a=trans_a, trans_b=trans_b)
+    np.testing.assert_allclose(got, reference.matmul(a, b, trans_a, trans_b), atol=1e-12 * np.sqrt(K) * 10)
 
 
 def test_beta_zero_does_not_read_c(each_isa):
