@@ -95,13 +95,11 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         Tensor = _tensor.Tensor
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        record = any(needs) and is_grad_enabled()
+        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
         ctx = Context(needs)
-        raw = [a.data if isinstance(a, Tensor) else a for a in args]
-        out = Tensor._wrap(cls.forward(ctx, *raw, **kwargs))
-        if record:
-            out.requires_grad = True
+        out = Tensor._wrap(cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs))
+        if True in needs and _grad_enabled.get():
+            out._requires_grad = True
             out.grad_fn = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)))
         return out
 

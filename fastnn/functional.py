@@ -195,19 +195,16 @@ def _check_matmul_shapes(a, b):
         np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of {a.shape} and {b.shape} do not broadcast") from None
-    if a.dtype != b.dtype:
-        raise TypeError(f"matmul: expected both arguments to have the same dtype, got {a.dtype} {a.shape} "
-                        f"and {b.dtype} {b.shape}")
 
 
 class MatMul(Function):
     @staticmethod
     def forward(ctx, a, b):
-        _check_matmul_shapes(a, b)
-        a2 = a[None, :] if a.ndim == 1 else a
-        b2 = b[:, None] if b.ndim == 1 else b
-        out = _mm(a2, b2)
         ctx.save_for_backward(a, b)
+        if a.ndim == 2 and b.ndim == 2:  # the common case: the kernel checks shapes and dtypes
+            return _C.gemm(a, b)
+        _check_matmul_shapes(a, b)
+        out = _mm(a[None, :] if a.ndim == 1 else a, b[:, None] if b.ndim == 1 else b)
         ctx.out_shape2 = out.shape
         if a.ndim == 1:
             out = out.reshape(out.shape[:-2] + out.shape[-1:])
@@ -220,7 +217,9 @@ class MatMul(Function):
         a, b = ctx.saved_tensors
         a2 = a[None, :] if a.ndim == 1 else a
         b2 = b[:, None] if b.ndim == 1 else b
-        grad = np.ascontiguousarray(grad.reshape(ctx.out_shape2))
+        if a.ndim != 2 or b.ndim != 2:
+            grad = grad.reshape(ctx.out_shape2)
+        grad = np.asarray(grad, order="C")
         grad_a = grad_b = None
         if ctx.needs_input_grad[0]:
             grad_a = sum_to_shape(_mm(grad, b2, trans_b=True), a2.shape).reshape(a.shape)

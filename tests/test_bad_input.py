@@ -8,8 +8,10 @@ from fastnn.nn import functional as F
 
 
 def test_matmul_mismatched_shapes_name_them():
-    with pytest.raises(ValueError, match=r"\(3, 4\) and \(5, 2\)"):
+    with pytest.raises(ValueError, match=r"a \(3, 4\), b \(5, 2\)"):
         fastnn.randn(3, 4) @ fastnn.randn(5, 2)
+    with pytest.raises(ValueError, match=r"\(2, 3, 4\) and \(5, 2\)"):
+        fastnn.randn(2, 3, 4) @ fastnn.randn(5, 2)
     with pytest.raises(ValueError, match="batch"):
         fastnn.randn(2, 3, 4) @ fastnn.randn(3, 4, 2)
     with pytest.raises(ValueError, match="at least 1 dimension"):
@@ -21,6 +23,8 @@ def test_matmul_integer_and_mixed_dtypes():
         fastnn.tensor([[1, 2]]) @ fastnn.tensor([[1], [2]])
     with pytest.raises(TypeError, match="same dtype"):
         fastnn.randn(2, 2) @ fastnn.randn(2, 2, dtype=np.float64)
+    with pytest.raises(TypeError, match="same dtype"):
+        fastnn.randn(2, 2, 2) @ fastnn.randn(2, 2, dtype=np.float64)
 
 
 def test_linear_shapes():
