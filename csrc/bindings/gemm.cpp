@@ -67,6 +67,30 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
   return c;
 }
 
+bool is_float32_dtype(const py::dtype& dtype, const char* fn) {
+  if (dtype.is(py::dtype::of<float>())) return true;
+  if (dtype.is(py::dtype::of<double>())) return false;
+  throw py::type_error(std::string(fn) + ": dtype must be float32 or float64, got " + std::string(py::str(dtype)));
+}
+
+py::dict blocks_of(const py::dtype& dtype) {
+  const GemmBlocks b = is_float32_dtype(dtype, "gemm_blocks") ? gemm_blocks<float>() : gemm_blocks<double>();
+  py::dict out;
+  out["mr"] = b.mr;
+  out["nr"] = b.nr;
+  out["mc"] = b.mc;
+  out["kc"] = b.kc;
+  out["nc"] = b.nc;
+  return out;
+}
+
+void set_blocks(const py::dtype& dtype, int64_t mc, int64_t kc, int64_t nc) {
+  if (is_float32_dtype(dtype, "set_gemm_blocks"))
+    set_gemm_blocks<float>(mc, kc, nc);
+  else
+    set_gemm_blocks<double>(mc, kc, nc);
+}
+
 }  // namespace
 
 void bind_gemm(py::module_& m) {
@@ -74,6 +98,10 @@ void bind_gemm(py::module_& m) {
         py::kw_only(), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0,
         "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
+  m.def("gemm_blocks", &blocks_of, py::arg("dtype"),
+        "Register tile (mr, nr) and cache blocks (mc, kc, nc) of the active ISA's GEMM for dtype.");
+  m.def("set_gemm_blocks", &set_blocks, py::arg("dtype"), py::arg("mc"), py::arg("kc"), py::arg("nc"),
+        "Retunes the active ISA's cache blocks for dtype (any size <= 0 restores the built-in ones).");
   m.def(
       "measure_fma_peak_gflops",
       [](int threads) {

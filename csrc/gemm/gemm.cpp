@@ -17,10 +17,10 @@ namespace fastnn {
 namespace {
 
 template <typename T>
-GemmKernel<T> kernel_for(Isa isa);
+GemmKernel<T> builtin_kernel(Isa isa);
 
 template <>
-GemmKernel<float> kernel_for<float>(Isa isa) {
+GemmKernel<float> builtin_kernel<float>(Isa isa) {
 #if defined(FASTNN_X86)
   if (isa == Isa::avx512) return avx512::gemm_kernel_f32();
   if (isa == Isa::avx2) return avx2::gemm_kernel_f32();
@@ -30,13 +30,21 @@ GemmKernel<float> kernel_for<float>(Isa isa) {
 }
 
 template <>
-GemmKernel<double> kernel_for<double>(Isa isa) {
+GemmKernel<double> builtin_kernel<double>(Isa isa) {
 #if defined(FASTNN_X86)
   if (isa == Isa::avx512) return avx512::gemm_kernel_f64();
   if (isa == Isa::avx2) return avx2::gemm_kernel_f64();
 #endif
   (void)isa;
   return generic::gemm_kernel_f64();
+}
+
+// One table per dtype, indexed by ISA; block sizes can be retuned (bench sweep).
+template <typename T>
+GemmKernel<T>& kernel_slot(Isa isa) {
+  static GemmKernel<T> table[3] = {builtin_kernel<T>(Isa::generic), builtin_kernel<T>(Isa::avx2),
+                                   builtin_kernel<T>(Isa::avx512)};
+  return table[static_cast<int>(isa)];
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -46,61 +54,57 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 constexpr double kParallelMinWork = 48.0 * 48 * 48;
 // Batched products smaller than this run one per thread instead of each threaded.
 constexpr double kBatchParallelMaxWork = 160.0 * 160 * 160;
+// Products this small skip packing A and B: the copies would cost more than
+// the cache misses they save.
+constexpr double kDirectMaxWork = 64.0 * 64 * 64;
 
 template <typename T>
 struct Operand {
   const T* data;
   int64_t ld;
   bool trans;
-  // Element (row, col) of op(X).
-  T at(int64_t row, int64_t col) const { return trans ? data[col * ld + row] : data[row * ld + col]; }
+  // Strides between consecutive rows and columns of op(X).
+  int64_t row_stride() const { return trans ? 1 : ld; }
+  int64_t col_stride() const { return trans ? ld : 1; }
+  const T* at(int64_t row, int64_t col) const { return data + row * row_stride() + col * col_stride(); }
 };
 
-// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels,
-// each stored column by column, zero-padding the last panel.
+// Copies the rows x cols block src (element (i, p) at src[i * rs + p * cs])
+// into dst with dst[p * ld + i], where i runs along a panel's width. Blocked
+// over p so that both sides stay within a few cache lines whichever stride is 1.
 template <typename T>
-void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc, int mr, T* dst) {
-  for (int64_t ip = 0; ip < mc; ip += mr, dst += mr * kc) {
-    const int64_t rows = std::min<int64_t>(mr, mc - ip);
-    for (int64_t p = 0; p < kc; ++p) {
-      T* col = dst + p * mr;
-      for (int64_t i = 0; i < rows; ++i) col[i] = A.at(i0 + ip + i, p0 + p);
-      for (int64_t i = rows; i < mr; ++i) col[i] = T(0);
+void pack_block(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t cols, T* dst, int64_t ld) {
+  if (rs == 1) {  // each p is a contiguous run of rows values
+    for (int64_t p = 0; p < cols; ++p) std::copy(src + p * cs, src + p * cs + rows, dst + p * ld);
+    return;
+  }
+  constexpr int64_t kStep = 16;
+  for (int64_t p0 = 0; p0 < cols; p0 += kStep) {
+    const int64_t p1 = std::min(cols, p0 + kStep);
+    for (int64_t i = 0; i < rows; ++i) {
+      const T* from = src + i * rs;
+      for (int64_t p = p0; p < p1; ++p) dst[p * ld + i] = from[p * cs];
     }
   }
 }
 
-// Packs one NR-wide panel: rows [p0, p0+kc) x cols [j0, j0+cols) of op(B).
+// Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels,
+// each stored column by column (the last panel's unused rows are never read).
 template <typename T>
-void pack_b_panel(const Operand<T>& B, int64_t p0, int64_t j0, int64_t kc, int64_t cols, int nr, T* dst) {
-  for (int64_t p = 0; p < kc; ++p) {
-    T* row = dst + p * nr;
-    for (int64_t j = 0; j < cols; ++j) row[j] = B.at(p0 + p, j0 + j);
-    for (int64_t j = cols; j < nr; ++j) row[j] = T(0);
-  }
+void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc, int mr, T* dst) {
+  for (int64_t ip = 0; ip < mc; ip += mr, dst += mr * kc)
+    pack_block(A.at(i0 + ip, p0), A.row_stride(), A.col_stride(), std::min<int64_t>(mr, mc - ip), kc, dst, mr);
 }
 
-// How one call is cut into blocks and tasks for a given thread count.
+// Packs one NR-wide panel: rows [p0, p0+kc) x cols [j0, j0+cols) of op(B),
+// zero-padded to NR columns.
 template <typename T>
-struct Plan {
-  GemmKernel<T> kernel;
-  int threads;
-  int64_t mc;        // rows of A per task, a multiple of MR
-  int64_t m_blocks;  // ceil(M / mc)
-  int64_t n_splits;  // pieces the NR panels of a block are cut into when M is small
-  int64_t b_size, a_size;
-
-  Plan(int64_t M, int64_t N, int64_t K, int nthreads) : kernel(kernel_for<T>(active_isa())) {
-    threads = std::max(1, nthreads);
-    mc = std::min<int64_t>(kernel.mc, round_up(ceil_div(M, threads), kernel.mr));
-    m_blocks = ceil_div(M, mc);
-    n_splits = m_blocks >= threads ? 1 : ceil_div(threads, m_blocks);
-    const int64_t kc = std::min<int64_t>(kernel.kc, K);
-    b_size = kc * round_up(std::min<int64_t>(kernel.nc, N), kernel.nr);
-    a_size = mc * kc;
-  }
-  int64_t workspace() const { return b_size + threads * a_size; }
-};
+void pack_b_panel(const Operand<T>& B, int64_t p0, int64_t j0, int64_t kc, int64_t cols, int nr, T* dst) {
+  // op(B)^T is a cols x kc block whose element (j, p) goes to dst[p * nr + j].
+  pack_block(B.at(p0, j0), B.col_stride(), B.row_stride(), cols, kc, dst, nr);
+  if (cols < nr)
+    for (int64_t p = 0; p < kc; ++p) std::fill(dst + p * nr + cols, dst + (p + 1) * nr, T(0));
+}
 
 template <typename T>
 void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
@@ -108,9 +112,72 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : beta * C[i * ldc + j];
 }
 
+// How one call is cut into blocks and tasks. The cut depends on the thread
+// count, but every tile boundary stays on a multiple of MR / NR and K is
+// never split, so each element of C is computed the same way for any count.
 template <typename T>
-void gemm_planned(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
-                  int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
+struct Plan {
+  GemmKernel<T> kernel;
+  int threads;
+  bool direct;       // no packing of A; B packed per panel only when it must be
+  int64_t mc;        // rows of A per task, a multiple of MR
+  int64_t m_blocks;  // ceil(M / mc)
+  int64_t n_splits;  // pieces the NR panels of a block are cut into when M is small
+  int64_t b_size, a_size;
+
+  Plan(int64_t M, int64_t N, int64_t K, bool trans_b, int nthreads)
+      : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
+    const GemmKernel<T>& k = kernel;
+    const double work = double(M) * N * K;
+    direct = M <= k.mr || work <= kDirectMaxWork;
+    if (direct) {
+      mc = m_blocks = n_splits = 1;
+      b_size = (trans_b ? threads : 1) * K * k.nr;  // per-thread panel, or the edge panel
+      a_size = 0;
+      return;
+    }
+    m_blocks = ceil_div(M, k.mc);
+    if (threads > 1) m_blocks = std::min(round_up(m_blocks, threads), ceil_div(M, k.mr));
+    mc = round_up(ceil_div(M, m_blocks), k.mr);
+    m_blocks = ceil_div(M, mc);
+    n_splits = m_blocks >= threads ? 1 : ceil_div(threads, m_blocks);
+    const int64_t kc = std::min<int64_t>(k.kc, K);
+    b_size = kc * round_up(std::min<int64_t>(k.nc, N), k.nr);
+    a_size = mc * kc;
+  }
+  int64_t workspace() const { return b_size + threads * a_size; }
+};
+
+// Small or short-M products: A is read in place; B too when its rows are
+// contiguous, otherwise each thread packs the panel it works on.
+template <typename T>
+void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
+                 int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
+  const GemmKernel<T>& k = plan.kernel;
+  const int64_t panels = ceil_div(N, k.nr);
+#pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
+  for (int64_t panel = 0; panel < panels; ++panel) {
+    const int64_t jr = panel * k.nr, n = std::min<int64_t>(k.nr, N - jr);
+    const T* b = B.at(0, jr);
+    int64_t b_stride = B.ld;
+    if (B.trans || n < k.nr) {
+      T* own = workspace + (B.trans ? thread_index() : 0) * K * k.nr;
+      pack_b_panel(B, 0, jr, K, n, k.nr, own);
+      b = own;
+      b_stride = k.nr;
+    }
+    for (int64_t ir = 0; ir < M; ir += k.mr) {
+      const int64_t rows = std::min<int64_t>(k.mr, M - ir);
+      const MicroTile<T> tile{K, A.at(ir, 0), A.row_stride(), A.col_stride(), b, b_stride,
+                              C + ir * ldc + jr, ldc, n, alpha, beta};
+      k.strided[rows](tile);
+    }
+  }
+}
+
+template <typename T>
+void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
+                 int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
   const GemmKernel<T>& k = plan.kernel;
   T* packed_b = workspace;
   T* packed_a_all = workspace + plan.b_size;
@@ -145,14 +212,24 @@ void gemm_planned(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B,
             const int64_t jr = panel * k.nr;
             const int64_t n = std::min<int64_t>(k.nr, nc - jr);
             for (int64_t ir = 0; ir < mc; ir += k.mr) {
-              k.run(kc, packed_a + ir * kc, packed_b + jr * kc, C + (ic + ir) * ldc + jc + jr, ldc,
-                    std::min<int64_t>(k.mr, mc - ir), n, alpha, beta_here);
+              const MicroTile<T> tile{kc, packed_a + ir * kc, 1, k.mr, packed_b + jr * kc, k.nr,
+                                      C + (ic + ir) * ldc + jc + jr, ldc, n, alpha, beta_here};
+              k.packed[std::min<int64_t>(k.mr, mc - ir)](tile);
             }
           }
         }
       }
     }
   }
+}
+
+template <typename T>
+void gemm_planned(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
+                  int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
+  if (plan.direct)
+    gemm_direct(plan, A, B, M, N, K, alpha, beta, C, ldc, workspace);
+  else
+    gemm_packed(plan, A, B, M, N, K, alpha, beta, C, ldc, workspace);
 }
 
 inline bool trivial(int64_t M, int64_t N, int64_t K, double alpha) {
@@ -193,7 +270,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
     return;
   }
   const double work = double(M) * N * K;
-  const Plan<T> plan(M, N, K, work < kParallelMinWork ? 1 : max_threads());
+  const Plan<T> plan(M, N, K, trans_b, work < kParallelMinWork ? 1 : max_threads());
   T* workspace = thread_scratch().get<T>(plan.workspace());
   gemm_planned(plan, Operand<T>{A, lda, trans_a}, Operand<T>{B, ldb, trans_b}, M, N, K, alpha, beta,
                C, ldc, workspace);
@@ -212,7 +289,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
     return;
   }
   // Many small products: one per thread, each single-threaded.
-  const Plan<T> plan(M, N, K, 1);
+  const Plan<T> plan(M, N, K, trans_b, 1);
   const int64_t each = plan.workspace();
   T* workspace = thread_scratch().get<T>(each * threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
@@ -222,12 +299,32 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   }
 }
 
+template <typename T>
+GemmBlocks gemm_blocks() {
+  const GemmKernel<T>& k = kernel_slot<T>(active_isa());
+  return {k.mr, k.nr, k.mc, k.kc, k.nc};
+}
+
+template <typename T>
+void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc) {
+  GemmKernel<T>& k = kernel_slot<T>(active_isa());
+  if (mc <= 0 || kc <= 0 || nc <= 0) {
+    const GemmKernel<T> builtin = builtin_kernel<T>(active_isa());
+    mc = builtin.mc, kc = builtin.kc, nc = builtin.nc;
+  }
+  k.mc = round_up(mc, k.mr);
+  k.kc = kc;
+  k.nc = round_up(nc, k.nr);
+}
+
 #define FASTNN_INSTANTIATE_GEMM(T)                                                              \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,  \
                         int64_t, T, T*, int64_t);                                               \
   template void gemm_batched<T>(int64_t, bool, bool, int64_t, int64_t, int64_t, T, const T*,    \
                                 int64_t, int64_t, const T*, int64_t, int64_t, T, T*, int64_t,   \
-                                int64_t);
+                                int64_t);                                                       \
+  template GemmBlocks gemm_blocks<T>();                                                         \
+  template void set_gemm_blocks<T>(int64_t, int64_t, int64_t);
 FASTNN_INSTANTIATE_GEMM(float)
 FASTNN_INSTANTIATE_GEMM(double)
 

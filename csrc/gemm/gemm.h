@@ -17,4 +17,17 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
                   T alpha, const T* A, int64_t lda, int64_t stride_a, const T* B, int64_t ldb,
                   int64_t stride_b, T beta, T* C, int64_t ldc, int64_t stride_c);
 
+// Register tile and cache blocks of the active ISA's kernel for T.
+struct GemmBlocks {
+  int mr, nr;
+  int64_t mc, kc, nc;
+};
+template <typename T>
+GemmBlocks gemm_blocks();
+// Retunes the active ISA's cache blocks for T (mc rounded up to MR, nc to NR);
+// any size <= 0 restores the built-in ones. For block-size sweeps: not to be
+// called while a GEMM runs.
+template <typename T>
+void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc);
+
 }  // namespace fastnn

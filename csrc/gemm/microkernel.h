@@ -4,18 +4,37 @@
 
 namespace fastnn {
 
-// c[0:m, 0:n] = alpha * (a_panel * b_panel) + beta * c, where a_panel holds kc
-// columns of MR values and b_panel kc rows of NR values (both packed, 64-byte
-// aligned, zero-padded). When beta == 0, c is not read.
+// One register tile: c[0:rows, 0:n] = alpha * a * b + beta * c over kc steps.
+// Element (i, p) of a is a[i * a_row_stride + p * a_col_stride]: packed panels
+// have strides (1, MR); an unpacked matrix its own. Row p of b starts at
+// b + p * b_row_stride and has NR readable values (a packed, zero-padded panel,
+// or a matrix row with NR columns to spare). When beta == 0, c is not read.
 template <typename T>
-using MicroKernelFn = void (*)(int64_t kc, const T* a_panel, const T* b_panel, T* c,
-                               int64_t ldc, int64_t m, int64_t n, T alpha, T beta);
+struct MicroTile {
+  int64_t kc;
+  const T* a;
+  int64_t a_row_stride, a_col_stride;
+  const T* b;
+  int64_t b_row_stride;
+  T* c;
+  int64_t ldc;
+  int64_t n;
+  T alpha, beta;
+};
 
-// A micro-kernel with the block sizes the driver uses around it:
-// mc x kc of packed A stays in L2, kc x NR of packed B in L1, kc x nc in L3.
+template <typename T>
+using MicroKernelFn = void (*)(const MicroTile<T>& tile);
+
+constexpr int kMaxMR = 16;
+
+// The micro-kernels of one ISA and dtype, with the block sizes the driver uses
+// around them: mc x kc of packed A stays in L2, kc x NR of packed B in L1,
+// kc x nc in L3. packed[r] / strided[r] compute r rows (1 <= r <= mr), reading A
+// from packed panels or straight from the matrix.
 template <typename T>
 struct GemmKernel {
-  MicroKernelFn<T> run;
+  MicroKernelFn<T> packed[kMaxMR + 1];
+  MicroKernelFn<T> strided[kMaxMR + 1];
   int mr, nr;
   int64_t mc, kc, nc;
 };
