@@ -19,7 +19,7 @@ def parse_args(description, extra=None):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="threads for every system (fastnn, NumPy's BLAS, torch)")
-    parser.add_argument("--repeats", type=int, default=7, help="timed repeats per system (median reported)")
+    parser.add_argument("--repeats", type=int, default=5, help="timed rounds per system (median reported)")
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="fewer, smaller shapes")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
@@ -60,28 +60,37 @@ def peak_gflops(threads):
     return _peak_cache[threads]
 
 
-def median_times(fns, repeats, warmup, min_time=0.02):
-    """Median seconds per call of each callable, timed interleaved: every repeat
-    runs each system once (rotating the order), so machine noise hits all alike.
-    Fast calls are looped so that one sample lasts at least min_time."""
-    loops = {}
+def median_times(fns, repeats, warmup, settle=0.02, block=0.05):
+    """Median seconds per call of each callable, measured in rounds: every round
+    runs each system once (rotating the order) as a block of calls lasting
+    `block` seconds, after `settle` seconds of untimed calls. Blocks, not single
+    alternating calls: a BLAS or OpenMP runtime's worker threads keep spinning
+    for a while after a call, and would steal the cores of the next system's
+    call; the settle time lets them go to sleep. Noise then hits every system
+    alike, and the median drops what it hits hardest."""
+    inner = {}
     for name, fn in fns.items():
         for _ in range(warmup):
             fn()
-        start, n = time.perf_counter(), 0
-        while time.perf_counter() - start < min_time / 4:
-            fn()
-            n += 1
-        loops[name] = max(1, int(4 * n))
+        start = time.perf_counter()
+        fn()
+        inner[name] = max(1, int(20e-6 / max(time.perf_counter() - start, 1e-9)))  # loops of >= 20 us
     samples = {name: [] for name in fns}
     names = list(fns)
     for r in range(repeats):
         for name in names[r % len(names):] + names[:r % len(names)]:
-            fn, n = fns[name], loops[name]
-            start = time.perf_counter()
-            for _ in range(n):
+            fn, n = fns[name], inner[name]
+            settle_end = time.perf_counter() + settle
+            fn()
+            while time.perf_counter() < settle_end:
                 fn()
-            samples[name].append((time.perf_counter() - start) / n)
+            times, block_end = [], time.perf_counter() + block
+            while not times or time.perf_counter() < block_end:
+                start = time.perf_counter()
+                for _ in range(n):
+                    fn()
+                times.append((time.perf_counter() - start) / n)
+            samples[name].append(statistics.median(times))
     return {name: statistics.median(s) for name, s in samples.items()}
 
 

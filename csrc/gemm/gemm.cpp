@@ -137,15 +137,39 @@ struct Plan {
       return;
     }
     m_blocks = ceil_div(M, k.mc);
-    if (threads > 1) m_blocks = std::min(round_up(m_blocks, threads), ceil_div(M, k.mr));
-    mc = round_up(ceil_div(M, m_blocks), k.mr);
-    m_blocks = ceil_div(M, mc);
-    n_splits = m_blocks >= threads ? 1 : ceil_div(threads, m_blocks);
+    if (m_blocks >= threads) {  // enough rows: even blocks, a multiple of the threads
+      m_blocks = round_up(m_blocks, threads);
+      mc = round_up(ceil_div(M, m_blocks), k.mr);
+      m_blocks = ceil_div(M, mc);
+      n_splits = 1;
+    } else {
+      split_small_m(M, ceil_div(std::min<int64_t>(N, k.nc), k.nr));
+    }
     const int64_t kc = std::min<int64_t>(k.kc, K);
     b_size = kc * round_up(std::min<int64_t>(k.nc, N), k.nr);
     a_size = mc * kc;
   }
   int64_t workspace() const { return b_size + threads * a_size; }
+
+  // Few rows: cut both M (into m_blocks) and the NR panels (into n_splits),
+  // choosing the cut whose busiest thread has the least work.
+  void split_small_m(int64_t M, int64_t panels) {
+    const int mr = kernel.mr;
+    double best = -1;
+    for (int64_t blocks = 1; blocks <= std::min<int64_t>(threads, ceil_div(M, mr)); ++blocks) {
+      const int64_t rows = round_up(ceil_div(M, blocks), mr);
+      const int64_t real_blocks = ceil_div(M, rows);
+      const int64_t splits = std::min(ceil_div(threads, real_blocks), panels);
+      const double rounds = double(ceil_div(real_blocks * splits, threads));
+      const double cost = rounds * double(std::min(rows, M)) * double(ceil_div(panels, splits));
+      if (best < 0 || cost < best) {
+        best = cost;
+        mc = rows;
+        m_blocks = real_blocks;
+        n_splits = splits;
+      }
+    }
+  }
 };
 
 // Small or short-M products: A is read in place; B too when its rows are
