@@ -67,13 +67,14 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
   return c;
 }
 
-bool is_float32_dtype(const py::dtype& dtype, const char* fn) {
+bool is_float32_dtype(const py::object& dtype_like, const char* fn) {
+  const py::dtype dtype = py::dtype::from_args(dtype_like);
   if (dtype.is(py::dtype::of<float>())) return true;
   if (dtype.is(py::dtype::of<double>())) return false;
   throw py::type_error(std::string(fn) + ": dtype must be float32 or float64, got " + std::string(py::str(dtype)));
 }
 
-py::dict blocks_of(const py::dtype& dtype) {
+py::dict blocks_of(const py::object& dtype) {
   const GemmBlocks b = is_float32_dtype(dtype, "gemm_blocks") ? gemm_blocks<float>() : gemm_blocks<double>();
   py::dict out;
   out["mr"] = b.mr;
@@ -84,7 +85,7 @@ py::dict blocks_of(const py::dtype& dtype) {
   return out;
 }
 
-void set_blocks(const py::dtype& dtype, int64_t mc, int64_t kc, int64_t nc) {
+void set_blocks(const py::object& dtype, int64_t mc, int64_t kc, int64_t nc) {
   if (is_float32_dtype(dtype, "set_gemm_blocks"))
     set_gemm_blocks<float>(mc, kc, nc);
   else

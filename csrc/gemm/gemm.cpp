@@ -54,9 +54,9 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 constexpr double kParallelMinWork = 48.0 * 48 * 48;
 // Batched products smaller than this run one per thread instead of each threaded.
 constexpr double kBatchParallelMaxWork = 160.0 * 160 * 160;
-// Products this small skip packing A and B: the copies would cost more than
-// the cache misses they save.
-constexpr double kDirectMaxWork = 64.0 * 64 * 64;
+// While A fits in this much of L2, the micro-kernels read A and B in place:
+// packing would copy more than it saves.
+constexpr double kDirectMaxBytesOfA = 1 << 20;
 
 template <typename T>
 struct Operand {
@@ -123,15 +123,16 @@ struct Plan {
   int64_t mc;        // rows of A per task, a multiple of MR
   int64_t m_blocks;  // ceil(M / mc)
   int64_t n_splits;  // pieces the NR panels of a block are cut into when M is small
+  int64_t kc;        // depth of each K slice
   int64_t b_size, a_size;
 
   Plan(int64_t M, int64_t N, int64_t K, bool trans_b, int nthreads)
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
     const GemmKernel<T>& k = kernel;
-    const double work = double(M) * N * K;
-    direct = M <= k.mr || work <= kDirectMaxWork;
+    direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= kDirectMaxBytesOfA;
     if (direct) {
       mc = m_blocks = n_splits = 1;
+      kc = K;
       b_size = (trans_b ? threads : 1) * K * k.nr;  // per-thread panel, or the edge panel
       a_size = 0;
       return;
@@ -145,7 +146,7 @@ struct Plan {
     } else {
       split_small_m(M, ceil_div(std::min<int64_t>(N, k.nc), k.nr));
     }
-    const int64_t kc = std::min<int64_t>(k.kc, K);
+    kc = ceil_div(K, ceil_div(K, k.kc));  // equal slices: no short last pass over C
     b_size = kc * round_up(std::min<int64_t>(k.nc, N), k.nr);
     a_size = mc * kc;
   }
@@ -213,8 +214,8 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
     for (int64_t jc = 0; jc < N; jc += k.nc) {
       const int64_t nc = std::min<int64_t>(k.nc, N - jc);
       const int64_t panels = ceil_div(nc, k.nr);
-      for (int64_t pc = 0; pc < K; pc += k.kc) {
-        const int64_t kc = std::min<int64_t>(k.kc, K - pc);
+      for (int64_t pc = 0; pc < K; pc += plan.kc) {
+        const int64_t kc = std::min<int64_t>(plan.kc, K - pc);
         const T beta_here = pc == 0 ? beta : T(1);
 
 #pragma omp for schedule(static)
