@@ -54,6 +54,8 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 constexpr double kParallelMinWork = 48.0 * 48 * 48;
 // Batched products smaller than this run one per thread instead of each threaded.
 constexpr double kBatchParallelMaxWork = 160.0 * 160 * 160;
+// x @ W^T with at most this many rows of x runs as dot products.
+constexpr int64_t kDotMaxRows = 4;
 // While A fits in this much of L2, the micro-kernels read A and B in place:
 // packing would copy more than it saves.
 constexpr double kDirectMaxBytesOfA = 1 << 20;
@@ -119,6 +121,7 @@ template <typename T>
 struct Plan {
   GemmKernel<T> kernel;
   int threads;
+  bool dot;          // x @ W^T with few rows: dot products, nothing packed
   bool direct;       // no packing of A; B packed per panel only when it must be
   int64_t mc;        // rows of A per task, a multiple of MR
   int64_t m_blocks;  // ceil(M / mc)
@@ -126,14 +129,15 @@ struct Plan {
   int64_t kc;        // depth of each K slice
   int64_t b_size, a_size;
 
-  Plan(int64_t M, int64_t N, int64_t K, bool trans_b, int nthreads)
+  Plan(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b, int nthreads)
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
     const GemmKernel<T>& k = kernel;
+    dot = trans_b && !trans_a && M <= kDotMaxRows;
     direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= kDirectMaxBytesOfA;
     if (direct) {
       mc = m_blocks = n_splits = 1;
       kc = K;
-      b_size = (trans_b ? threads : 1) * K * k.nr;  // per-thread panel, or the edge panel
+      b_size = (trans_b ? threads : 1) * K * std::max(k.nr, k.wide_nr);  // per-thread panel, or the edge one
       a_size = 0;
       return;
     }
@@ -175,27 +179,48 @@ struct Plan {
 
 // Small or short-M products: A is read in place; B too when its rows are
 // contiguous, otherwise each thread packs the panel it works on.
+// x @ W^T for a few rows of x: dot products along k, so neither side is
+// copied; threads split the rows of W.
+template <typename T>
+void gemm_dot(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N, int64_t K,
+              T alpha, T beta, T* C, int64_t ldc) {
+  const GemmKernel<T>& k = plan.kernel;
+  const int64_t groups = ceil_div(N, k.dot_cols);
+#pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
+  for (int64_t g = 0; g < groups; ++g) {
+    const int64_t j = g * k.dot_cols, cols = std::min<int64_t>(k.dot_cols, N - j);
+    for (int64_t i = 0; i < M; i += k.dot_rows) {
+      const int64_t rows = std::min<int64_t>(k.dot_rows, M - i);
+      const MicroTile<T> tile{K, A.at(i, 0), A.ld, 1, B.at(0, j), B.ld, C + i * ldc + j, ldc, cols, alpha, beta};
+      k.dot[rows][cols](tile);
+    }
+  }
+}
+
 template <typename T>
 void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
                  int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
   const GemmKernel<T>& k = plan.kernel;
-  const int64_t panels = ceil_div(N, k.nr);
+  const bool wide = M <= k.wide_rows;
+  const int nr = wide ? k.wide_nr : k.nr;
+  const MicroKernelFn<T>* kernels = wide ? k.wide : k.strided;
+  const int64_t panels = ceil_div(N, nr);
 #pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
   for (int64_t panel = 0; panel < panels; ++panel) {
-    const int64_t jr = panel * k.nr, n = std::min<int64_t>(k.nr, N - jr);
+    const int64_t jr = panel * nr, n = std::min<int64_t>(nr, N - jr);
     const T* b = B.at(0, jr);
     int64_t b_stride = B.ld;
-    if (B.trans || n < k.nr) {
-      T* own = workspace + (B.trans ? thread_index() : 0) * K * k.nr;
-      pack_b_panel(B, 0, jr, K, n, k.nr, own);
+    if (B.trans || n < nr) {
+      T* own = workspace + (B.trans ? thread_index() : 0) * K * nr;
+      pack_b_panel(B, 0, jr, K, n, nr, own);
       b = own;
-      b_stride = k.nr;
+      b_stride = nr;
     }
     for (int64_t ir = 0; ir < M; ir += k.mr) {
       const int64_t rows = std::min<int64_t>(k.mr, M - ir);
       const MicroTile<T> tile{K, A.at(ir, 0), A.row_stride(), A.col_stride(), b, b_stride,
                               C + ir * ldc + jr, ldc, n, alpha, beta};
-      k.strided[rows](tile);
+      kernels[rows](tile);
     }
   }
 }
@@ -251,7 +276,9 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
 template <typename T>
 void gemm_planned(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
                   int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
-  if (plan.direct)
+  if (plan.dot)
+    gemm_dot(plan, A, B, M, N, K, alpha, beta, C, ldc);
+  else if (plan.direct)
     gemm_direct(plan, A, B, M, N, K, alpha, beta, C, ldc, workspace);
   else
     gemm_packed(plan, A, B, M, N, K, alpha, beta, C, ldc, workspace);
@@ -295,7 +322,7 @@ void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, 
     return;
   }
   const double work = double(M) * N * K;
-  const Plan<T> plan(M, N, K, trans_b, work < kParallelMinWork ? 1 : max_threads());
+  const Plan<T> plan(M, N, K, trans_a, trans_b, work < kParallelMinWork ? 1 : max_threads());
   T* workspace = thread_scratch().get<T>(plan.workspace());
   gemm_planned(plan, Operand<T>{A, lda, trans_a}, Operand<T>{B, ldb, trans_b}, M, N, K, alpha, beta,
                C, ldc, workspace);
@@ -314,7 +341,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
     return;
   }
   // Many small products: one per thread, each single-threaded.
-  const Plan<T> plan(M, N, K, trans_b, 1);
+  const Plan<T> plan(M, N, K, trans_a, trans_b, 1);
   const int64_t each = plan.workspace();
   T* workspace = thread_scratch().get<T>(each * threads);
 #pragma omp parallel for num_threads(threads) schedule(static)

@@ -5,8 +5,8 @@
 #include "gemm/microkernel_impl.h"
 
 namespace fastnn::generic {
-GemmKernel<float> gemm_kernel_f32() { return make_kernel<float, 6, 2>(240, 256, 2048); }
-GemmKernel<double> gemm_kernel_f64() { return make_kernel<double, 6, 2>(240, 256, 2048); }
+GemmKernel<float> gemm_kernel_f32() { return make_kernel<float, 6, 2, 2, 4, 1, 8>(240, 256, 2048); }
+GemmKernel<double> gemm_kernel_f64() { return make_kernel<double, 6, 2, 2, 4, 1, 8>(240, 256, 2048); }
 double fma_peak_probe(int64_t iterations, float* sink) {
   *sink = fma_chains<float>(iterations);
   return double(iterations) * fma_chains_flops_per_iteration();

@@ -30,12 +30,24 @@ constexpr int kMaxMR = 16;
 // The micro-kernels of one ISA and dtype, with the block sizes the driver uses
 // around them: mc x kc of packed A stays in L2, kc x NR of packed B in L1,
 // kc x nc in L3. packed[r] / strided[r] compute r rows (1 <= r <= mr), reading A
-// from packed panels or straight from the matrix.
+// from packed panels or straight from the matrix. wide[r] (r <= wide_rows) are
+// strided kernels over wide_nr columns: a row or two of A against B rows read
+// in long contiguous runs, for products that stream B once (M = 1, 2).
+//
+// dot[r][c] serve op(B) = B^T with A not transposed (a Linear layer's x @ W^T
+// at batch 1 or 2): r rows of A against c rows of B, both read along k, as
+// dot products. Here a_row_stride and b_row_stride are the rows' strides and
+// both column strides are 1.
+constexpr int kMaxDot = 8;
 template <typename T>
 struct GemmKernel {
   MicroKernelFn<T> packed[kMaxMR + 1];
   MicroKernelFn<T> strided[kMaxMR + 1];
+  MicroKernelFn<T> wide[kMaxMR + 1];
+  MicroKernelFn<T> dot[kMaxDot + 1][kMaxDot + 1];
   int mr, nr;
+  int wide_rows, wide_nr;
+  int dot_rows, dot_cols;
   int64_t mc, kc, nc;
 };
 

@@ -101,10 +101,56 @@ void microkernel(const MicroTile<T>& t) {
     }
 }
 
+// ROWS rows of A times COLS rows of B, each a dot product along k: vector
+// partial sums, then each reduced lane by lane in a fixed order plus the tail.
+template <typename T, int ROWS, int COLS>
+void dot_kernel(const MicroTile<T>& t) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  const T* __restrict a = t.a;
+  const T* __restrict b = t.b;
+  const int64_t a_rs = t.a_row_stride, b_rs = t.b_row_stride;
+  V acc[ROWS][COLS];
+  for (int i = 0; i < ROWS; ++i)
+    for (int j = 0; j < COLS; ++j) acc[i][j] = V{};
+  int64_t p = 0;
+  for (; p + W <= t.kc; p += W) {
+    V av[ROWS];
+    for (int i = 0; i < ROWS; ++i) av[i] = load(a + i * a_rs + p);
+    for (int j = 0; j < COLS; ++j) {
+      const V bv = load(b + j * b_rs + p);
+      for (int i = 0; i < ROWS; ++i) acc[i][j] += av[i] * bv;
+    }
+  }
+  for (int i = 0; i < ROWS; ++i)
+    for (int j = 0; j < COLS; ++j) {
+      T sum = T(0);
+      for (int lane = 0; lane < W; ++lane) sum += acc[i][j][lane];
+      for (int64_t q = p; q < t.kc; ++q) sum += a[i * a_rs + q] * b[j * b_rs + q];
+      T& dst = t.c[i * t.ldc + j];
+      dst = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * dst;
+    }
+}
+
+template <typename T, int ROWS, int... Cols>
+void fill_dot_row(GemmKernel<T>& k, std::integer_sequence<int, Cols...>) {
+  ((k.dot[ROWS][Cols + 1] = &dot_kernel<T, ROWS, Cols + 1>), ...);
+}
+
+template <typename T, int DOT_COLS, int... Rows>
+void fill_dot_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
+  (fill_dot_row<T, Rows + 1>(k, std::make_integer_sequence<int, DOT_COLS>{}), ...);
+}
+
 template <typename T, int MR, int NV, int... Rows>
 void fill_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
   ((k.packed[Rows + 1] = &microkernel<T, Rows + 1, NV, true, MR>), ...);
   ((k.strided[Rows + 1] = &microkernel<T, Rows + 1, NV, false, MR>), ...);
+}
+
+template <typename T, int WIDE_NV, int... Rows>
+void fill_wide_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
+  ((k.wide[Rows + 1] = &microkernel<T, Rows + 1, WIDE_NV, false, 1>), ...);
 }
 
 // Independent FMA chains, more than FMA latency x throughput needs, so the loop
@@ -127,13 +173,22 @@ T fma_chains(int64_t iterations) {
 
 constexpr int64_t fma_chains_flops_per_iteration() { return kChains * 2 * Vec<float>::width; }
 
-template <typename T, int MR, int NV>
+// MR x NV vectors is the main tile; WIDE_ROWS x WIDE_NV vectors the one for
+// products of one or two rows; DOT_ROWS x DOT_COLS dot products for x @ W^T.
+template <typename T, int MR, int NV, int WIDE_ROWS, int WIDE_NV, int DOT_ROWS, int DOT_COLS>
 GemmKernel<T> make_kernel(int64_t mc, int64_t kc, int64_t nc) {
-  static_assert(MR <= kMaxMR, "MR too large");
+  static_assert(MR <= kMaxMR && WIDE_ROWS <= MR && DOT_ROWS <= kMaxDot && DOT_COLS <= kMaxDot,
+                "tile too large");
   GemmKernel<T> k{};
   fill_kernels<T, MR, NV>(k, std::make_integer_sequence<int, MR>{});
+  fill_wide_kernels<T, WIDE_NV>(k, std::make_integer_sequence<int, WIDE_ROWS>{});
+  fill_dot_kernels<T, DOT_COLS>(k, std::make_integer_sequence<int, DOT_ROWS>{});
+  k.dot_rows = DOT_ROWS;
+  k.dot_cols = DOT_COLS;
   k.mr = MR;
   k.nr = NV * Vec<T>::width;
+  k.wide_rows = WIDE_ROWS;
+  k.wide_nr = WIDE_NV * Vec<T>::width;
   k.mc = mc;
   k.kc = kc;
   k.nc = nc;
