@@ -95,7 +95,7 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         Tensor = _tensor.Tensor
-        needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx = Context(needs)
         out = Tensor._wrap(cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs))
         if True in needs and _grad_enabled.get():

@@ -24,6 +24,7 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # NumPy defers `ndarray <op> Tensor` to Tensor
+    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_retains_grad", "__weakref__")
 
     def __init__(self, data, dtype=None, requires_grad=False):
         if isinstance(data, Tensor):
@@ -45,8 +46,13 @@ class Tensor:
     def _wrap(cls, array):
         """Wraps an op's output without copying (made C-contiguous if it is not)."""
         tensor = cls.__new__(cls)
-        array = np.asarray(array)
-        tensor._init(np.asarray(array, order="C"))
+        if type(array) is not np.ndarray or not array.flags.c_contiguous:
+            array = np.asarray(array, order="C")
+        tensor.data = array
+        tensor._requires_grad = False
+        tensor.grad = None
+        tensor.grad_fn = None
+        tensor._retains_grad = False
         return tensor
 
     # -- autograd -----------------------------------------------------------

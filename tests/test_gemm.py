@@ -60,6 +60,77 @@ def test_gemm_random_shapes(M, K, N, trans_a, trans_b, seed):
     np.testing.assert_allclose(got, reference.matmul(a, b, trans_a, trans_b), atol=1e-12 * np.sqrt(K) * 10)
 
 
+@pytest.fixture(params=["packed", "direct"])
+def small_blocks(request):
+    """Shrinks the active ISA's cache blocks so small sizes cross every block
+    boundary, and forces the packed path or the in-place (direct) one."""
+    for dtype in (np.float32, np.float64):
+        _C.set_gemm_blocks(dtype, mc=24, kc=16, nc=64, direct_a_bytes=0 if request.param == "packed" else 1 << 40)
+    yield request.param
+    for dtype in (np.float32, np.float64):
+        _C.set_gemm_blocks(dtype)
+
+
+EDGE_M, EDGE_K, EDGE_N = (1, 2, 3, 5, 13, 25, 50), (1, 7, 17, 33), (1, 31, 33, 65, 130)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_every_edge_size_and_path(each_isa, small_blocks, dtype):
+    """m, n, k from 1 to past MR/NR, MC/KC/NC (shrunk), not multiples of them, all
+    transposes, beta 0 and 1; covers the wide, dot, direct and packed kernels."""
+    g = rng(11)
+    for M in EDGE_M:
+        for K in EDGE_K:
+            for N in EDGE_N:
+                for trans_a in (False, True):
+                    for trans_b in (False, True):
+                        a, b = _operands(M, K, N, trans_a, trans_b, dtype, seed=M * 1000 + K * 10 + N)
+                        c = g.standard_normal((M, N)).astype(dtype)
+                        want = reference.gemm(a.astype(np.float64), b.astype(np.float64), c.astype(np.float64),
+                                              trans_a, trans_b, alpha=1.0, beta=1.0)
+                        out = c.copy()
+                        _C.gemm(a, b, out, trans_a=trans_a, trans_b=trans_b, beta=1.0)
+                        tol = _tolerance(dtype, K) * 4
+                        np.testing.assert_allclose(out, want, atol=tol, rtol=tol,
+                                                   err_msg=f"M={M} K={K} N={N} ta={trans_a} tb={trans_b}")
+
+
+@pytest.mark.parametrize("trans_a,trans_b", [(False, False), (True, False), (False, True), (True, True)])
+def test_leading_dimensions_wider_than_rows(each_isa, small_blocks, trans_a, trans_b):
+    """Operands and output that are column slices of wider matrices."""
+    g = rng(12)
+    M, K, N = 37, 29, 70
+    a_full = g.standard_normal((K if trans_a else M, 50))
+    b_full = g.standard_normal((N if trans_b else K, 90))
+    a = a_full[:, 3:3 + (M if trans_a else K)]
+    b = b_full[:, 5:5 + (K if trans_b else N)]
+    out_full = np.full((M, N + 11), 7.0)
+    out = out_full[:, 4:4 + N]
+    _C.gemm(a, b, out, trans_a=trans_a, trans_b=trans_b)
+    np.testing.assert_allclose(out, reference.matmul(a, b, trans_a, trans_b), atol=1e-12)
+    assert (out_full[:, :4] == 7.0).all() and (out_full[:, 4 + N:] == 7.0).all()
+
+
+@pytest.mark.parametrize("M,K,N,trans_b", [(3, 300, 700, True), (2, 500, 300, False), (40, 300, 900, False)])
+def test_bitwise_equal_threads_on_every_path(each_isa, small_blocks, threads, M, K, N, trans_b):
+    a, b = _operands(M, K, N, False, trans_b, np.float32, seed=13)
+    results = []
+    for n in (1, 2):
+        threads(n)
+        results.append(_C.gemm(a, b, trans_b=trans_b))
+    assert np.array_equal(results[0], results[1])
+
+
+def test_block_sizes_are_reported_and_restored():
+    blocks = _C.gemm_blocks(np.float32)
+    assert {"mr", "nr", "mc", "kc", "nc", "direct_a_bytes"} <= set(blocks)
+    _C.set_gemm_blocks(np.float32, mc=25, kc=10, nc=33)
+    changed = _C.gemm_blocks(np.float32)
+    assert changed["mc"] % changed["mr"] == 0 and changed["nc"] % changed["nr"] == 0 and changed["kc"] == 10
+    _C.set_gemm_blocks(np.float32)
+    assert _C.gemm_blocks(np.float32) == blocks
+
+
 def test_beta_zero_does_not_read_c(each_isa):
     a, b = _operands(20, 30, 40, False, False, np.float32)
     out = np.full((20, 40), np.nan, np.float32)
@@ -127,8 +198,12 @@ class TestBadInput:
             _C.gemm(np.ones((3, 4)), np.ones(4))
 
     def test_non_contiguous_rejected(self):
-        with pytest.raises(ValueError, match="C-contiguous"):
+        with pytest.raises(ValueError, match="contiguous rows"):
             _C.gemm(np.ones((4, 3)).T, np.ones((4, 2)))
+        with pytest.raises(ValueError, match="contiguous rows"):
+            _C.gemm(np.ones((3, 8))[:, ::2], np.ones((4, 2)))
+        with pytest.raises(ValueError, match="C-contiguous"):
+            _C.gemm(np.ones((2, 4, 3))[:, :, :2], np.ones((2, 2)))
 
     def test_read_only_out_rejected(self):
         out = np.zeros((3, 2))

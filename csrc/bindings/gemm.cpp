@@ -1,5 +1,6 @@
 // matmul entry: C = alpha * op(A) @ op(B) + beta * C for 2-D operands or
-// batches of them (a 2-D operand is broadcast over the other's batch).
+// batches of them (a 2-D operand is broadcast over the other's batch). 2-D
+// operands may be row slices of wider matrices (leading dimension > columns).
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "gemm/gemm.h"
@@ -19,8 +20,7 @@ MatrixView view_of(const py::array& x, bool trans) {
 
 py::array gemm(const py::array& a, const py::array& b, py::object out, bool trans_a, bool trans_b,
                double alpha, double beta) {
-  check_float_array(a, "a");
-  check_float_array(b, "b");
+  const int64_t lda = check_row_major(a, "a"), ldb = check_row_major(b, "b");
   check_same_dtype(a, "a", b, "b");
   check_ndim(a, "a", {2, 3});
   check_ndim(b, "b", {2, 3});
@@ -38,18 +38,18 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
   if (batched) out_shape.insert(out_shape.begin(), batch);
 
   py::array c;
+  int64_t ldc = std::max<int64_t>(vb.cols, 1);
   if (out.is_none()) {
     if (beta != 0.0) throw py::value_error("matmul: beta != 0 needs an `out` array to accumulate into");
     c = py::array(a.dtype(), out_shape);
   } else {
     c = py::cast<py::array>(out);
-    check_float_array(c, "out", /*writable=*/true);
+    ldc = check_row_major(c, "out", /*writable=*/true);
     check_same_dtype(a, "a", c, "out");
     check_shape(c, "out", out_shape);
   }
 
   const int64_t M = va.rows, N = vb.cols, K = va.cols;
-  const int64_t lda = a.shape(a.ndim() - 1), ldb = b.shape(b.ndim() - 1);
   dispatch_float(a, [&](auto zero) {
     using T = decltype(zero);
     const T* pa = static_cast<const T*>(a.data());
@@ -58,9 +58,9 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
     py::gil_scoped_release release;
     if (batched) {
       gemm_batched<T>(batch, trans_a, trans_b, M, N, K, T(alpha), pa, lda, va.batch ? M * K : 0, pb, ldb,
-                      vb.batch ? K * N : 0, T(beta), pc, N, M * N);
+                      vb.batch ? K * N : 0, T(beta), pc, ldc, M * N);
     } else {
-      fastnn::gemm<T>(trans_a, trans_b, M, N, K, T(alpha), pa, lda, pb, ldb, T(beta), pc, N);
+      fastnn::gemm<T>(trans_a, trans_b, M, N, K, T(alpha), pa, lda, pb, ldb, T(beta), pc, ldc);
     }
     return 0;
   });
@@ -82,14 +82,15 @@ py::dict blocks_of(const py::object& dtype) {
   out["mc"] = b.mc;
   out["kc"] = b.kc;
   out["nc"] = b.nc;
+  out["direct_a_bytes"] = b.direct_a_bytes;
   return out;
 }
 
-void set_blocks(const py::object& dtype, int64_t mc, int64_t kc, int64_t nc) {
+void set_blocks(const py::object& dtype, int64_t mc, int64_t kc, int64_t nc, int64_t direct_a_bytes) {
   if (is_float32_dtype(dtype, "set_gemm_blocks"))
-    set_gemm_blocks<float>(mc, kc, nc);
+    set_gemm_blocks<float>(mc, kc, nc, direct_a_bytes);
   else
-    set_gemm_blocks<double>(mc, kc, nc);
+    set_gemm_blocks<double>(mc, kc, nc, direct_a_bytes);
 }
 
 }  // namespace
@@ -101,8 +102,10 @@ void bind_gemm(py::module_& m) {
         "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
   m.def("gemm_blocks", &blocks_of, py::arg("dtype"),
         "Register tile (mr, nr) and cache blocks (mc, kc, nc) of the active ISA's GEMM for dtype.");
-  m.def("set_gemm_blocks", &set_blocks, py::arg("dtype"), py::arg("mc"), py::arg("kc"), py::arg("nc"),
-        "Retunes the active ISA's cache blocks for dtype (any size <= 0 restores the built-in ones).");
+  m.def("set_gemm_blocks", &set_blocks, py::arg("dtype"), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
+        py::arg("direct_a_bytes") = -1,
+        "Retunes the active ISA's cache blocks for dtype and the size of A up to which A and B are read in "
+        "place; with no sizes (or sizes <= 0, direct_a_bytes < 0) restores the built-in ones.");
   m.def(
       "measure_fma_peak_gflops",
       [](int threads) {

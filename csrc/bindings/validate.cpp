@@ -14,15 +14,41 @@ std::string shape_str(const py::array& a) {
 
 bool is_float32(const py::array& a) { return a.dtype().is(py::dtype::of<float>()); }
 
-void check_float_array(const py::array& a, const char* name, bool writable) {
+namespace {
+
+void check_float_dtype(const py::array& a, const char* name, bool writable) {
   const bool f32 = is_float32(a), f64 = a.dtype().is(py::dtype::of<double>());
   if (!f32 && !f64)
     throw py::type_error(std::string(name) + " must be float32 or float64, got dtype " +
                          std::string(py::str(a.dtype())) + " with shape " + shape_str(a));
-  if (!(a.flags() & py::array::c_style))
-    throw py::value_error(std::string(name) + " must be C-contiguous (shape " + shape_str(a) + ")");
   if (writable && !a.writeable())
     throw py::value_error(std::string(name) + " must be writable (shape " + shape_str(a) + ")");
+}
+
+}  // namespace
+
+void check_float_array(const py::array& a, const char* name, bool writable) {
+  check_float_dtype(a, name, writable);
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(name) + " must be C-contiguous (shape " + shape_str(a) + ")");
+}
+
+int64_t check_row_major(const py::array& a, const char* name, bool writable) {
+  check_float_dtype(a, name, writable);
+  const py::ssize_t item = a.itemsize();
+  if (a.ndim() == 2 && !(a.flags() & py::array::c_style)) {
+    const py::ssize_t rows = a.shape(0), cols = a.shape(1);
+    const bool unit_cols = cols <= 1 || a.strides(1) == item;
+    const bool row_stride_ok = rows <= 1 || (a.strides(0) % item == 0 && a.strides(0) >= cols * item);
+    if (!unit_cols || !row_stride_ok)
+      throw py::value_error(std::string(name) + " must have contiguous rows (shape " + shape_str(a) +
+                            ", strides (" + std::to_string(a.strides(0)) + ", " + std::to_string(a.strides(1)) +
+                            "))");
+    return rows <= 1 ? std::max<py::ssize_t>(cols, 1) : a.strides(0) / item;
+  }
+  if (!(a.flags() & py::array::c_style))
+    throw py::value_error(std::string(name) + " must be C-contiguous (shape " + shape_str(a) + ")");
+  return a.ndim() ? std::max<py::ssize_t>(a.shape(a.ndim() - 1), 1) : 1;
 }
 
 void check_ndim(const py::array& a, const char* name, const std::vector<int>& allowed) {

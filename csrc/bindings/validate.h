@@ -15,6 +15,11 @@ std::string shape_str(const py::array& a);
 
 // Float32 or float64, C-contiguous; `writable` also rejects read-only arrays.
 void check_float_array(const py::array& a, const char* name, bool writable = false);
+// Like check_float_array, but a 2-D array may also be a slice of a wider
+// row-major matrix (contiguous rows, row stride >= row length). Returns the
+// leading dimension (elements between row starts).
+int64_t check_row_major(const py::array& a, const char* name, bool writable = false);
+
 void check_ndim(const py::array& a, const char* name, const std::vector<int>& allowed);
 void check_same_dtype(const py::array& a, const char* a_name, const py::array& b, const char* b_name);
 void check_shape(const py::array& a, const char* name, const std::vector<py::ssize_t>& expected);

@@ -56,9 +56,6 @@ constexpr double kParallelMinWork = 48.0 * 48 * 48;
 constexpr double kBatchParallelMaxWork = 160.0 * 160 * 160;
 // x @ W^T with at most this many rows of x runs as dot products.
 constexpr int64_t kDotMaxRows = 4;
-// While A fits in this much of L2, the micro-kernels read A and B in place:
-// packing would copy more than it saves.
-constexpr double kDirectMaxBytesOfA = 1 << 20;
 
 template <typename T>
 struct Operand {
@@ -133,7 +130,8 @@ struct Plan {
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
     const GemmKernel<T>& k = kernel;
     dot = trans_b && !trans_a && M <= kDotMaxRows;
-    direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= kDirectMaxBytesOfA;
+    // While A fits in L2, reading A and B in place beats copying them.
+    direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= double(k.direct_a_bytes);
     if (direct) {
       mc = m_blocks = n_splits = 1;
       kc = K;
@@ -354,19 +352,17 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 template <typename T>
 GemmBlocks gemm_blocks() {
   const GemmKernel<T>& k = kernel_slot<T>(active_isa());
-  return {k.mr, k.nr, k.mc, k.kc, k.nc};
+  return {k.mr, k.nr, k.mc, k.kc, k.nc, k.direct_a_bytes};
 }
 
 template <typename T>
-void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc) {
+void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc, int64_t direct_a_bytes) {
   GemmKernel<T>& k = kernel_slot<T>(active_isa());
-  if (mc <= 0 || kc <= 0 || nc <= 0) {
-    const GemmKernel<T> builtin = builtin_kernel<T>(active_isa());
-    mc = builtin.mc, kc = builtin.kc, nc = builtin.nc;
-  }
-  k.mc = round_up(mc, k.mr);
-  k.kc = kc;
-  k.nc = round_up(nc, k.nr);
+  const GemmKernel<T> builtin = builtin_kernel<T>(active_isa());
+  k.mc = round_up(mc > 0 ? mc : builtin.mc, k.mr);
+  k.kc = kc > 0 ? kc : builtin.kc;
+  k.nc = round_up(nc > 0 ? nc : builtin.nc, k.nr);
+  k.direct_a_bytes = direct_a_bytes >= 0 ? direct_a_bytes : builtin.direct_a_bytes;
 }
 
 #define FASTNN_INSTANTIATE_GEMM(T)                                                              \
@@ -376,7 +372,7 @@ void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc) {
                                 int64_t, int64_t, const T*, int64_t, int64_t, T, T*, int64_t,   \
                                 int64_t);                                                       \
   template GemmBlocks gemm_blocks<T>();                                                         \
-  template void set_gemm_blocks<T>(int64_t, int64_t, int64_t);
+  template void set_gemm_blocks<T>(int64_t, int64_t, int64_t, int64_t);
 FASTNN_INSTANTIATE_GEMM(float)
 FASTNN_INSTANTIATE_GEMM(double)
 

@@ -21,13 +21,15 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
 struct GemmBlocks {
   int mr, nr;
   int64_t mc, kc, nc;
+  int64_t direct_a_bytes;
 };
 template <typename T>
 GemmBlocks gemm_blocks();
-// Retunes the active ISA's cache blocks for T (mc rounded up to MR, nc to NR);
-// any size <= 0 restores the built-in ones. For block-size sweeps: not to be
-// called while a GEMM runs.
+// Retunes the active ISA's cache blocks for T (mc rounded up to MR, nc to NR)
+// and the size of A below which A and B are read in place; a size <= 0 (or
+// direct_a_bytes < 0) restores the built-in one. For sweeps and tests: not to
+// be called while a GEMM runs.
 template <typename T>
-void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc);
+void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc, int64_t direct_a_bytes);
 
 }  // namespace fastnn

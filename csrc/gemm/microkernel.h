@@ -49,6 +49,7 @@ struct GemmKernel {
   int wide_rows, wide_nr;
   int dot_rows, dot_cols;
   int64_t mc, kc, nc;
+  int64_t direct_a_bytes;  // while A is this small, A and B are read in place
 };
 
 // Each ISA file defines these in its own namespace. fma_peak_probe runs
