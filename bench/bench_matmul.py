@@ -43,6 +43,41 @@ def bench_one(shape, dtype, args, torch):
     return row
 
 
+SWEEP_SHAPES = [(512, 512, 512), (1024, 1024, 1024), (2048, 2048, 2048)]
+SWEEP_KC = [128, 256, 384, 512, 768, 1024]
+SWEEP_MC_ROWS = [96, 192, 480, 960]
+
+
+def sweep(args):
+    """Times the packed path (in-place path off) over KC x MC for each dtype and
+    prints GFLOP/s per shape; the built-in blocks are restored afterwards."""
+    dtypes = [np.float32, np.float64]
+    shapes_ = SWEEP_SHAPES[:1] if args.quick else SWEEP_SHAPES
+    rows = []
+    for dtype in dtypes:
+        mats = {s: (np.random.default_rng(0).standard_normal(s[:2]).astype(dtype),
+                    np.random.default_rng(1).standard_normal(s[1:]).astype(dtype)) for s in shapes_}
+        for kc in SWEEP_KC:
+            for mc in SWEEP_MC_ROWS:
+                fastnn._C.set_gemm_blocks(dtype, mc=mc, kc=kc, direct_a_bytes=0)
+                blocks = fastnn._C.gemm_blocks(dtype)
+                row = {"dtype": np.dtype(dtype).name, "mc": blocks["mc"], "kc": kc}
+                for (M, K, N), (a, b) in mats.items():
+                    t = harness.median_times({"gemm": lambda: fastnn._C.gemm(a, b)}, 3, 1)["gemm"]
+                    row[f"{M}"] = 2.0 * M * N * K / t / 1e9
+                rows.append(row)
+        fastnn._C.set_gemm_blocks(dtype)
+    columns = [("dtype", "dtype", "{}"), ("MC", "mc", "{}"), ("KC", "kc", "{}")] + [
+        (f"n={M} GF/s", f"{M}", "{:.1f}") for M, _, _ in shapes_]
+    harness.print_table(f"block-size sweep (packed path, {args.threads} thread(s), NC = built-in)", rows, columns)
+    for dtype in dtypes:
+        name = np.dtype(dtype).name
+        best = max((r for r in rows if r["dtype"] == name), key=lambda r: sum(r[f"{M}"] for M, _, _ in shapes_))
+        print(f"best for {name}: MC={best['mc']} KC={best['kc']} "
+              f"(built-in: {fastnn._C.gemm_blocks(dtype)})")
+    return rows
+
+
 def run(args, torch):
     rows = [bench_one(shape, dtype, args, torch) for shape, dtype in shapes(args)]
     harness.print_table(f"matmul, {args.threads} thread(s); ratios > 1 mean fastnn is faster; "
@@ -51,9 +86,10 @@ def run(args, torch):
 
 
 def main():
-    args = harness.parse_args(__doc__)
+    args = harness.parse_args(__doc__, lambda p: p.add_argument(
+        "--sweep", action="store_true", help="sweep the GEMM cache blocks (MC, KC) instead"))
     torch = harness.setup(args)
-    rows = run(args, torch)
+    rows = sweep(args) if args.sweep else run(args, torch)
     harness.save_json(args.json, rows, harness.meta(args))
 
 

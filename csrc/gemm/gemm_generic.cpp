@@ -1,5 +1,6 @@
 // Portable micro-kernels on 16-byte vectors (SSE2 on x86-64, NEON elsewhere,
-// scalar code where the compiler has neither).
+// scalar code where the compiler has neither). Cache blocks: a conservative
+// first cut, not swept (the fallback path).
 #define FASTNN_ISA_NAMESPACE generic
 #define FASTNN_VECTOR_BYTES 16
 #include "gemm/microkernel_impl.h"
