@@ -150,7 +150,7 @@ def test_nan_and_inf_propagate(each_isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("M,K,N", [(2048, 64, 33), (1, 700, 2000), (600, 600, 600), (64, 784, 128)])
+@pytest.mark.parametrize("M,K,N", [(2048, 64, 33), (4096, 27, 32), (1, 700, 2000), (600, 600, 600), (64, 784, 128)])
 def test_bitwise_equal_for_any_thread_count(each_isa, threads, M, K, N, dtype):
     a, b = _operands(M, K, N, False, False, dtype)
     results = []

@@ -135,7 +135,7 @@ struct Plan {
     if (direct) {
       mc = m_blocks = n_splits = 1;
       kc = K;
-      b_size = (trans_b ? threads : 1) * K * std::max(k.nr, k.wide_nr);  // per-thread panel, or the edge one
+      b_size = threads * K * std::max(k.nr, k.wide_nr);  // a panel per thread, packed when it must be
       a_size = 0;
       return;
     }
@@ -203,19 +203,26 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
   const int nr = wide ? k.wide_nr : k.nr;
   const MicroKernelFn<T>* kernels = wide ? k.wide : k.strided;
   const int64_t panels = ceil_div(N, nr);
+  // Fewer panels than threads: also cut M, at multiples of MR.
+  const int64_t row_tiles = ceil_div(M, k.mr);
+  const int64_t row_chunks = std::min(row_tiles, ceil_div(plan.threads, panels));
+  const int64_t tasks = panels * row_chunks;
 #pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
-  for (int64_t panel = 0; panel < panels; ++panel) {
+  for (int64_t task = 0; task < tasks; ++task) {
+    const int64_t panel = task / row_chunks, chunk = task % row_chunks;
     const int64_t jr = panel * nr, n = std::min<int64_t>(nr, N - jr);
+    const int64_t first = std::min(M, row_tiles * chunk / row_chunks * k.mr);
+    const int64_t last = std::min(M, row_tiles * (chunk + 1) / row_chunks * k.mr);
     const T* b = B.at(0, jr);
     int64_t b_stride = B.ld;
     if (B.trans || n < nr) {
-      T* own = workspace + (B.trans ? thread_index() : 0) * K * nr;
+      T* own = workspace + thread_index() * K * nr;
       pack_b_panel(B, 0, jr, K, n, nr, own);
       b = own;
       b_stride = nr;
     }
-    for (int64_t ir = 0; ir < M; ir += k.mr) {
-      const int64_t rows = std::min<int64_t>(k.mr, M - ir);
+    for (int64_t ir = first; ir < last; ir += k.mr) {
+      const int64_t rows = std::min<int64_t>(k.mr, last - ir);
       const MicroTile<T> tile{K, A.at(ir, 0), A.row_stride(), A.col_stride(), b, b_stride,
                               C + ir * ldc + jr, ldc, n, alpha, beta};
       kernels[rows](tile);
