@@ -60,14 +60,15 @@ def peak_gflops(threads):
     return _peak_cache[threads]
 
 
-def median_times(fns, repeats, warmup, settle=0.02, block=0.05):
+def median_times(fns, repeats, warmup, settle=0.1, block=0.05):
     """Median seconds per call of each callable, measured in rounds: every round
     runs each system once (rotating the order) as a block of calls lasting
     `block` seconds, after `settle` seconds of untimed calls. Blocks, not single
     alternating calls: a BLAS or OpenMP runtime's worker threads keep spinning
     for a while after a call, and would steal the cores of the next system's
     call; the settle time lets them go to sleep. Noise then hits every system
-    alike, and the median drops what it hits hardest."""
+    alike, and the median drops what it hits hardest. (OpenBLAS keeps its threads
+    spinning for up to ~0.1 s after a call, hence the settle time.)"""
     inner = {}
     for name, fn in fns.items():
         for _ in range(warmup):

@@ -118,65 +118,62 @@ template <typename T>
 struct Plan {
   GemmKernel<T> kernel;
   int threads;
-  bool dot;          // x @ W^T with few rows: dot products, nothing packed
-  bool direct;       // no packing of A; B packed per panel only when it must be
-  int64_t mc;        // rows of A per task, a multiple of MR
-  int64_t m_blocks;  // ceil(M / mc)
-  int64_t n_splits;  // pieces the NR panels of a block are cut into when M is small
-  int64_t kc;        // depth of each K slice
+  bool dot;             // x @ W^T with few rows: dot products, nothing packed
+  bool direct;          // no packing of A; B packed per panel only when it must be
+  int64_t row_tiles;    // ceil(M / MR)
+  int64_t m_blocks;     // row blocks of A, each a whole number of MR tiles
+  int64_t n_splits;     // pieces the NR panels of a block are cut into when M is small
+  int64_t kc;           // depth of each K slice
   int64_t b_size, a_size;
 
   Plan(int64_t M, int64_t N, int64_t K, bool trans_a, bool trans_b, int nthreads)
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
     const GemmKernel<T>& k = kernel;
+    row_tiles = ceil_div(M, k.mr);
     dot = trans_b && !trans_a && M <= kDotMaxRows;
     // While A fits in L2, reading A and B in place beats copying them.
     direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= double(k.direct_a_bytes);
     if (direct) {
-      mc = m_blocks = n_splits = 1;
+      m_blocks = n_splits = 1;
       kc = K;
       b_size = threads * K * std::max(k.nr, k.wide_nr);  // a panel per thread, packed when it must be
       a_size = 0;
       return;
     }
     m_blocks = ceil_div(M, k.mc);
-    if (m_blocks >= threads) {  // enough rows: even blocks, a multiple of the threads
-      m_blocks = round_up(m_blocks, threads);
-      mc = round_up(ceil_div(M, m_blocks), k.mr);
-      m_blocks = ceil_div(M, mc);
-      n_splits = 1;
-    } else {
-      split_small_m(M, ceil_div(std::min<int64_t>(N, k.nc), k.nr));
-    }
+    n_splits = 1;
+    if (m_blocks >= threads)  // enough rows: a multiple of the threads, as even as MR allows
+      m_blocks = std::min(round_up(m_blocks, threads), row_tiles);
+    else
+      split_small_m(ceil_div(std::min<int64_t>(N, k.nc), k.nr));
     kc = ceil_div(K, ceil_div(K, k.kc));  // equal slices: no short last pass over C
     b_size = kc * round_up(std::min<int64_t>(k.nc, N), k.nr);
-    a_size = mc * kc;
+    a_size = ceil_div(row_tiles, m_blocks) * k.mr * kc;
   }
   int64_t workspace() const { return b_size + threads * a_size; }
 
+  // Rows [first, last) of block b: blocks differ by at most one MR tile.
+  int64_t block_start(int64_t b, int64_t M) const {
+    return std::min(M, row_tiles * b / m_blocks * kernel.mr);
+  }
+
   // Few rows: cut both M (into m_blocks) and the NR panels (into n_splits),
   // choosing the cut whose busiest thread has the least work.
-  void split_small_m(int64_t M, int64_t panels) {
-    const int mr = kernel.mr;
+  void split_small_m(int64_t panels) {
     double best = -1;
-    for (int64_t blocks = 1; blocks <= std::min<int64_t>(threads, ceil_div(M, mr)); ++blocks) {
-      const int64_t rows = round_up(ceil_div(M, blocks), mr);
-      const int64_t real_blocks = ceil_div(M, rows);
-      const int64_t splits = std::min(ceil_div(threads, real_blocks), panels);
-      const double rounds = double(ceil_div(real_blocks * splits, threads));
-      const double cost = rounds * double(std::min(rows, M)) * double(ceil_div(panels, splits));
+    for (int64_t blocks = 1; blocks <= std::min<int64_t>(threads, row_tiles); ++blocks) {
+      const int64_t splits = std::min(ceil_div(threads, blocks), panels);
+      const double rounds = double(ceil_div(blocks * splits, threads));
+      const double cost = rounds * double(ceil_div(row_tiles, blocks)) * double(ceil_div(panels, splits));
       if (best < 0 || cost < best) {
         best = cost;
-        mc = rows;
-        m_blocks = real_blocks;
+        m_blocks = blocks;
         n_splits = splits;
       }
     }
   }
 };
 
-// Small or short-M products: A is read in place; B too when its rows are
-// contiguous, otherwise each thread packs the panel it works on.
 // x @ W^T for a few rows of x: dot products along k, so neither side is
 // copied; threads split the rows of W.
 template <typename T>
@@ -195,6 +192,8 @@ void gemm_dot(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int
   }
 }
 
+// Small or short-M products: A is read in place; B too when its rows are
+// contiguous, otherwise each thread packs the panel it works on.
 template <typename T>
 void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
                  int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
@@ -256,9 +255,9 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
 
 #pragma omp for schedule(static)
         for (int64_t task = 0; task < tasks; ++task) {
-          const int64_t ic = (task / plan.n_splits) * plan.mc;
-          const int64_t split = task % plan.n_splits;
-          const int64_t mc = std::min<int64_t>(plan.mc, M - ic);
+          const int64_t block = task / plan.n_splits, split = task % plan.n_splits;
+          const int64_t ic = plan.block_start(block, M);
+          const int64_t mc = plan.block_start(block + 1, M) - ic;
           const int64_t first = panels * split / plan.n_splits;
           const int64_t last = panels * (split + 1) / plan.n_splits;
           if (first == last) continue;
