@@ -43,3 +43,167 @@ def gelu_backward(x, grad_out, approximate="none"):
     cdf = 0.5 * (1 + erf(x / math.sqrt(2)))
     pdf = np.exp(-0.5 * x ** 2) / math.sqrt(2 * math.pi)
     return (grad_out * (cdf + x * pdf)).astype(x.dtype)
+
+
+# -- conv2d (NCHW, groups) --------------------------------------------------------
+def _conv_output_size(size, k, stride, pad, dil):
+    return (size + 2 * pad - dil * (k - 1) - 1) // stride + 1
+
+
+def _windows(xp, kh, kw, out_h, out_w, stride, dil):
+    """The (N, C, OH, OW) slice of padded input seen by kernel tap (kh, kw)."""
+    h0, w0 = kh * dil[0], kw * dil[1]
+    return xp[:, :, h0:h0 + stride[0] * (out_h - 1) + 1:stride[0], w0:w0 + stride[1] * (out_w - 1) + 1:stride[1]]
+
+
+def conv2d(x, w, b=None, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    n, c, h, wd = x.shape
+    o, cg, k_h, k_w = w.shape
+    oh = _conv_output_size(h, k_h, stride[0], padding[0], dilation[0])
+    ow = _conv_output_size(wd, k_w, stride[1], padding[1], dilation[1])
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    wg = w.reshape(groups, o // groups, cg, k_h, k_w)
+    out = np.zeros((n, groups, o // groups, oh, ow), dtype=np.result_type(x, w))
+    for kh in range(k_h):
+        for kw in range(k_w):
+            patch = _windows(xp, kh, kw, oh, ow, stride, dilation).reshape(n, groups, cg, oh, ow)
+            out += np.einsum("ngchw,goc->ngohw", patch, wg[..., kh, kw])
+    out = out.reshape(n, o, oh, ow)
+    return out if b is None else out + b.reshape(1, o, 1, 1)
+
+
+def conv2d_backward(x, w, grad_out, stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=1):
+    """Gradients (input, weight, bias) of sum(grad_out * conv2d(x, w, b))."""
+    n, c, h, wd = x.shape
+    o, cg, k_h, k_w = w.shape
+    oh, ow = grad_out.shape[2:]
+    xp = np.pad(x, ((0, 0), (0, 0), (padding[0],) * 2, (padding[1],) * 2))
+    dxp = np.zeros_like(xp)
+    wg = w.reshape(groups, o // groups, cg, k_h, k_w)
+    dyg = grad_out.reshape(n, groups, o // groups, oh, ow)
+    dw = np.zeros_like(wg)
+    for kh in range(k_h):
+        for kw in range(k_w):
+            patch = _windows(xp, kh, kw, oh, ow, stride, dilation).reshape(n, groups, cg, oh, ow)
+            dw[..., kh, kw] = np.einsum("ngohw,ngchw->goc", dyg, patch)
+            dpatch = np.einsum("ngohw,goc->ngchw", dyg, wg[..., kh, kw]).reshape(n, c, oh, ow)
+            _windows(dxp, kh, kw, oh, ow, stride, dilation)[...] += dpatch
+    dx = dxp[:, :, padding[0]:padding[0] + h, padding[1]:padding[1] + wd]
+    return dx, dw.reshape(w.shape), grad_out.sum(axis=(0, 2, 3))
+
+
+# -- pooling ------------------------------------------------------------------------
+def pool_output_size(size, k, stride, pad, dil, ceil_mode):
+    span = size + 2 * pad - dil * (k - 1) - 1 + (stride - 1 if ceil_mode else 0)
+    out = span // stride + 1
+    if ceil_mode and (out - 1) * stride >= size + pad:
+        out -= 1
+    return out
+
+
+def max_pool2d(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
+    """Returns (values, indices): indices are flat h * W + w in each input plane."""
+    n, c, h, w = x.shape
+    oh = pool_output_size(h, kernel[0], stride[0], padding[0], dilation[0], ceil_mode)
+    ow = pool_output_size(w, kernel[1], stride[1], padding[1], dilation[1], ceil_mode)
+    values = np.full((n, c, oh, ow), -np.inf, dtype=x.dtype)
+    indices = np.zeros((n, c, oh, ow), dtype=np.int64)
+    for i in range(oh):
+        for j in range(ow):
+            best = np.full((n, c), -np.inf, dtype=x.dtype)
+            where = np.full((n, c), -1, dtype=np.int64)
+            for kh in range(kernel[0]):
+                ih = i * stride[0] - padding[0] + kh * dilation[0]
+                for kw in range(kernel[1]):
+                    iw = j * stride[1] - padding[1] + kw * dilation[1]
+                    if not (0 <= ih < h and 0 <= iw < w):
+                        continue
+                    v = x[:, :, ih, iw]
+                    take = (where < 0) | (v > best) | np.isnan(v)
+                    best = np.where(take, v, best)
+                    where = np.where(take, ih * w + iw, where)
+            values[:, :, i, j], indices[:, :, i, j] = best, where
+    return values, indices
+
+
+def max_pool2d_backward(grad_out, indices, input_shape):
+    n, c, h, w = input_shape
+    dx = np.zeros((n * c, h * w), dtype=grad_out.dtype)
+    rows = np.repeat(np.arange(n * c), indices[0, 0].size)
+    np.add.at(dx, (rows, indices.reshape(-1)), grad_out.reshape(-1))
+    return dx.reshape(input_shape)
+
+
+def _avg_windows(h, w, kernel, stride, padding, ceil_mode):
+    oh = pool_output_size(h, kernel[0], stride[0], padding[0], 1, ceil_mode)
+    ow = pool_output_size(w, kernel[1], stride[1], padding[1], 1, ceil_mode)
+    for i in range(oh):
+        for j in range(ow):
+            h0, w0 = i * stride[0] - padding[0], j * stride[1] - padding[1]
+            h1, w1 = min(h0 + kernel[0], h + padding[0]), min(w0 + kernel[1], w + padding[1])
+            padded = (h1 - h0) * (w1 - w0)
+            h0, w0, h1, w1 = max(h0, 0), max(w0, 0), min(h1, h), min(w1, w)
+            yield i, j, slice(h0, h1), slice(w0, w1), padded, (h1 - h0) * (w1 - w0), (oh, ow)
+
+
+def avg_pool2d(x, kernel, stride, padding=(0, 0), ceil_mode=False, count_include_pad=True, divisor_override=None):
+    n, c, h, w = x.shape
+    out = None
+    for i, j, hs, ws, padded, valid, shape in _avg_windows(h, w, kernel, stride, padding, ceil_mode):
+        if out is None:
+            out = np.zeros((n, c) + shape, dtype=x.dtype)
+        divisor = divisor_override or (padded if count_include_pad else valid)
+        out[:, :, i, j] = x[:, :, hs, ws].sum(axis=(2, 3)) / divisor
+    return out
+
+
+def avg_pool2d_backward(grad_out, input_shape, kernel, stride, padding=(0, 0), ceil_mode=False,
+                        count_include_pad=True, divisor_override=None):
+    dx = np.zeros(input_shape, dtype=grad_out.dtype)
+    for i, j, hs, ws, padded, valid, _ in _avg_windows(input_shape[2], input_shape[3], kernel, stride, padding,
+                                                       ceil_mode):
+        divisor = divisor_override or (padded if count_include_pad else valid)
+        dx[:, :, hs, ws] += (grad_out[:, :, i, j] / divisor)[:, :, None, None]
+    return dx
+
+
+def _adaptive_cells(h, w, oh, ow):
+    for i in range(oh):
+        for j in range(ow):
+            hs = slice(i * h // oh, -(-(i + 1) * h // oh))
+            ws = slice(j * w // ow, -(-(j + 1) * w // ow))
+            yield i, j, hs, ws
+
+
+def adaptive_avg_pool2d(x, output_size):
+    out = np.zeros(x.shape[:2] + tuple(output_size), dtype=x.dtype)
+    for i, j, hs, ws in _adaptive_cells(*x.shape[2:], *output_size):
+        out[:, :, i, j] = x[:, :, hs, ws].mean(axis=(2, 3))
+    return out
+
+
+def adaptive_avg_pool2d_backward(grad_out, input_shape):
+    dx = np.zeros(input_shape, dtype=grad_out.dtype)
+    for i, j, hs, ws in _adaptive_cells(*input_shape[2:], *grad_out.shape[2:]):
+        count = (hs.stop - hs.start) * (ws.stop - ws.start)
+        dx[:, :, hs, ws] += (grad_out[:, :, i, j] / count)[:, :, None, None]
+    return dx
+
+
+# -- softmax family ---------------------------------------------------------------
+def softmax(x, dim):
+    e = np.exp(x - x.max(axis=dim, keepdims=True))
+    return e / e.sum(axis=dim, keepdims=True)
+
+
+def log_softmax(x, dim):
+    shifted = x - x.max(axis=dim, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+
+
+def softmax_backward(y, grad_out, dim):
+    return y * (grad_out - (grad_out * y).sum(axis=dim, keepdims=True))
+
+
+def log_softmax_backward(y, grad_out, dim):
+    return grad_out - np.exp(y) * grad_out.sum(axis=dim, keepdims=True)

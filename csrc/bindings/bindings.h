@@ -5,4 +5,7 @@
 namespace fastnn::bindings {
 void bind_gemm(pybind11::module_& m);
 void bind_activation(pybind11::module_& m);
+void bind_conv(pybind11::module_& m);
+void bind_pool(pybind11::module_& m);
+void bind_softmax(pybind11::module_& m);
 }  // namespace fastnn::bindings

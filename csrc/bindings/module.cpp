@@ -61,4 +61,7 @@ PYBIND11_MODULE(_C, m) {
   m.def("set_isa", &set_isa, py::arg("name"), "Forces the kernels' ISA (for tests and benchmarks).");
   fastnn::bindings::bind_gemm(m);
   fastnn::bindings::bind_activation(m);
+  fastnn::bindings::bind_conv(m);
+  fastnn::bindings::bind_pool(m);
+  fastnn::bindings::bind_softmax(m);
 }

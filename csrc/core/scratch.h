@@ -34,11 +34,14 @@ class Scratch {
   std::size_t size_ = 0;
 };
 
-// Taken by the calling thread before a parallel region opens: a failed
-// allocation then throws where it can still reach Python.
-inline Scratch& thread_scratch() {
-  thread_local Scratch buffer;
-  return buffer;
+// One buffer per user, so that an op holding its columns can still call the
+// GEMM, which takes its own. Taken before a parallel region opens, a failed
+// allocation throws where it can still reach Python.
+enum class ScratchSlot { gemm, op_columns, op_partials, count };
+
+inline Scratch& thread_scratch(ScratchSlot slot) {
+  thread_local Scratch buffers[static_cast<int>(ScratchSlot::count)];
+  return buffers[static_cast<int>(slot)];
 }
 
 }  // namespace fastnn

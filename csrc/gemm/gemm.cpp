@@ -320,14 +320,15 @@ double measure_fma_peak_gflops(int threads) {
 
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha, const T* A,
-          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc) {
+          int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int threads) {
   if (trivial(M, N, K, alpha)) {
     scale_c(M, N, beta, C, ldc);
     return;
   }
   const double work = double(M) * N * K;
-  const Plan<T> plan(M, N, K, trans_a, trans_b, work < kParallelMinWork ? 1 : max_threads());
-  T* workspace = thread_scratch().get<T>(plan.workspace());
+  const int wanted = threads > 0 ? threads : max_threads();
+  const Plan<T> plan(M, N, K, trans_a, trans_b, work < kParallelMinWork ? 1 : wanted);
+  T* workspace = thread_scratch(ScratchSlot::gemm).get<T>(plan.workspace());
   gemm_planned(plan, Operand<T>{A, lda, trans_a}, Operand<T>{B, ldb, trans_b}, M, N, K, alpha, beta,
                C, ldc, workspace);
 }
@@ -347,7 +348,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   // Many small products: one per thread, each single-threaded.
   const Plan<T> plan(M, N, K, trans_a, trans_b, 1);
   const int64_t each = plan.workspace();
-  T* workspace = thread_scratch().get<T>(each * threads);
+  T* workspace = thread_scratch(ScratchSlot::gemm).get<T>(each * threads);
 #pragma omp parallel for num_threads(threads) schedule(static)
   for (int64_t b = 0; b < batch; ++b) {
     gemm_planned(plan, Operand<T>{A + b * stride_a, lda, trans_a}, Operand<T>{B + b * stride_b, ldb, trans_b},
@@ -373,7 +374,7 @@ void set_gemm_blocks(int64_t mc, int64_t kc, int64_t nc, int64_t direct_a_bytes)
 
 #define FASTNN_INSTANTIATE_GEMM(T)                                                              \
   template void gemm<T>(bool, bool, int64_t, int64_t, int64_t, T, const T*, int64_t, const T*,  \
-                        int64_t, T, T*, int64_t);                                               \
+                        int64_t, T, T*, int64_t, int);                                          \
   template void gemm_batched<T>(int64_t, bool, bool, int64_t, int64_t, int64_t, T, const T*,    \
                                 int64_t, int64_t, const T*, int64_t, int64_t, T, T*, int64_t,   \
                                 int64_t);                                                       \

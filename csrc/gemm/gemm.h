@@ -6,9 +6,11 @@
 
 namespace fastnn {
 
+// threads: 0 uses every thread; kernels that call gemm from inside their own
+// parallel region pass 1.
 template <typename T>
 void gemm(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, T alpha,
-          const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc);
+          const T* A, int64_t lda, const T* B, int64_t ldb, T beta, T* C, int64_t ldc, int threads = 0);
 
 // `batch` independent products; each operand advances by its batch stride
 // (a stride of 0 broadcasts one matrix over the batch).

@@ -1,0 +1,202 @@
+// Pooling entries over NCHW input: max (with argmax indices), average,
+// adaptive average; forward and backward.
+#include <pybind11/stl.h>
+
+#include "bindings/bindings.h"
+#include "bindings/validate.h"
+#include "ops/pool2d.h"
+
+namespace fastnn::bindings {
+namespace {
+
+using Pair = std::pair<int64_t, int64_t>;
+
+std::string pair_str(const Pair& p) { return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")"; }
+
+std::string dims_str(const std::vector<int64_t>& v) {
+  std::string out = "(";
+  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
+  return out + ")";
+}
+
+// PyTorch's pooling output size: with ceil_mode the last window must still
+// start inside the input or its left padding.
+int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode) {
+  const int64_t span = in + 2 * pad - dil * (k - 1) - 1 + (ceil_mode ? stride - 1 : 0);
+  if (span < 0) return 0;
+  int64_t out = span / stride + 1;
+  if (ceil_mode && (out - 1) * stride >= in + pad) --out;
+  return out;
+}
+
+Pool2dShape pool_shape(const char* fn, const std::vector<int64_t>& x, Pair kernel, Pair stride, Pair padding,
+                       Pair dilation, bool ceil_mode) {
+  const std::string name(fn);
+  if (x.size() != 4) throw py::value_error(name + ": input must be 4-D (N, C, H, W), got shape " + dims_str(x));
+  if (kernel.first <= 0 || kernel.second <= 0)
+    throw py::value_error(name + ": kernel_size must be positive, got " + pair_str(kernel));
+  if (stride.first <= 0 || stride.second <= 0) throw py::value_error(name + ": stride must be positive, got " + pair_str(stride));
+  if (dilation.first <= 0 || dilation.second <= 0)
+    throw py::value_error(name + ": dilation must be positive, got " + pair_str(dilation));
+  if (padding.first < 0 || padding.second < 0) throw py::value_error(name + ": padding must be >= 0, got " + pair_str(padding));
+  if (padding.first > kernel.first / 2 || padding.second > kernel.second / 2)
+    throw py::value_error(name + ": padding " + pair_str(padding) + " should be at most half of kernel_size " +
+                          pair_str(kernel));
+  Pool2dShape s{x[0] * x[1], x[2], x[3], kernel.first, kernel.second, stride.first, stride.second,
+                padding.first, padding.second, dilation.first, dilation.second, 0, 0};
+  s.OH = pooled_size(s.H, s.KH, s.pad_h, s.stride_h, s.dil_h, ceil_mode);
+  s.OW = pooled_size(s.W, s.KW, s.pad_w, s.stride_w, s.dil_w, ceil_mode);
+  if (s.OH <= 0 || s.OW <= 0)
+    throw py::value_error(name + ": kernel_size " + pair_str(kernel) + " is larger than the padded input " +
+                          dims_str(x) + " with padding " + pair_str(padding) + " (output would be " +
+                          std::to_string(s.OH) + "x" + std::to_string(s.OW) + ")");
+  return s;
+}
+
+std::vector<int64_t> dims(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
+std::vector<py::ssize_t> out_dims(const std::vector<int64_t>& x, int64_t oh, int64_t ow) { return {x[0], x[1], oh, ow}; }
+
+template <typename T>
+const T* ptr(const py::array& a) { return static_cast<const T*>(a.data()); }
+template <typename T>
+T* mutable_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
+
+py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
+  check_float_array(x, "input");
+  const Pool2dShape s = pool_shape("max_pool2d", dims(x), kernel, stride, padding, dilation, ceil_mode);
+  py::array y(x.dtype(), out_dims(dims(x), s.OH, s.OW));
+  py::array_t<int64_t> indices(out_dims(dims(x), s.OH, s.OW));
+  dispatch_float(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* px = ptr<T>(x);
+    T* py_ = mutable_ptr<T>(y);
+    int64_t* pi = indices.mutable_data();
+    py::gil_scoped_release release;
+    max_pool2d_forward<T>(s, px, py_, pi);
+    return 0;
+  });
+  return py::make_tuple(y, indices);
+}
+
+py::array max_backward(const py::array& dy, const py::array& indices, const std::vector<int64_t>& input_shape) {
+  check_float_array(dy, "grad_output");
+  if (!indices.dtype().is(py::dtype::of<int64_t>()) || !(indices.flags() & py::array::c_style))
+    throw py::type_error("max_pool2d: indices must be a C-contiguous int64 array, got " +
+                         std::string(py::str(indices.dtype())) + " " + shape_str(indices));
+  if (input_shape.size() != 4 || dy.ndim() != 4 || dy.shape(0) != input_shape[0] || dy.shape(1) != input_shape[1])
+    throw py::value_error("max_pool2d: grad_output " + shape_str(dy) + " does not match input " + dims_str(input_shape));
+  check_shape(indices, "indices", dims(dy));
+  const int64_t plane = input_shape[2] * input_shape[3];
+  const int64_t* pi = static_cast<const int64_t*>(indices.data());
+  for (py::ssize_t i = 0; i < indices.size(); ++i)
+    if (pi[i] < -1 || pi[i] >= plane)
+      throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
+                            std::to_string(plane) + " elements");
+  Pool2dShape s{input_shape[0] * input_shape[1], input_shape[2], input_shape[3], 1, 1, 1, 1, 0, 0, 1, 1,
+                dy.shape(2), dy.shape(3)};
+  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  dispatch_float(dy, [&](auto zero) {
+    using T = decltype(zero);
+    const T* pdy = ptr<T>(dy);
+    T* pdx = mutable_ptr<T>(dx);
+    py::gil_scoped_release release;
+    max_pool2d_backward<T>(s, pdy, pi, pdx);
+    return 0;
+  });
+  return dx;
+}
+
+py::array avg_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, bool ceil_mode,
+                      bool count_include_pad, int64_t divisor) {
+  check_float_array(x, "input");
+  const Pool2dShape s = pool_shape("avg_pool2d", dims(x), kernel, stride, padding, {1, 1}, ceil_mode);
+  py::array y(x.dtype(), out_dims(dims(x), s.OH, s.OW));
+  dispatch_float(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* px = ptr<T>(x);
+    T* py_ = mutable_ptr<T>(y);
+    py::gil_scoped_release release;
+    avg_pool2d_forward<T>(s, px, py_, count_include_pad, divisor);
+    return 0;
+  });
+  return y;
+}
+
+py::array avg_backward(const py::array& dy, const std::vector<int64_t>& input_shape, Pair kernel, Pair stride,
+                       Pair padding, bool ceil_mode, bool count_include_pad, int64_t divisor) {
+  check_float_array(dy, "grad_output");
+  const Pool2dShape s = pool_shape("avg_pool2d", input_shape, kernel, stride, padding, {1, 1}, ceil_mode);
+  check_shape(dy, "grad_output", {input_shape[0], input_shape[1], s.OH, s.OW});
+  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  dispatch_float(dy, [&](auto zero) {
+    using T = decltype(zero);
+    const T* pdy = ptr<T>(dy);
+    T* pdx = mutable_ptr<T>(dx);
+    py::gil_scoped_release release;
+    avg_pool2d_backward<T>(s, pdy, pdx, count_include_pad, divisor);
+    return 0;
+  });
+  return dx;
+}
+
+void check_adaptive(const std::vector<int64_t>& x, Pair out) {
+  if (x.size() != 4) throw py::value_error("adaptive_avg_pool2d: input must be 4-D (N, C, H, W), got " + dims_str(x));
+  if (out.first <= 0 || out.second <= 0)
+    throw py::value_error("adaptive_avg_pool2d: output_size must be positive, got " + pair_str(out));
+  if ((x[2] == 0 || x[3] == 0) && x[0] * x[1] > 0)
+    throw py::value_error("adaptive_avg_pool2d: input " + dims_str(x) + " has an empty spatial dimension");
+}
+
+py::array adaptive_forward(const py::array& x, Pair output_size) {
+  check_float_array(x, "input");
+  const std::vector<int64_t> d = dims(x);
+  check_adaptive(d, output_size);
+  py::array y(x.dtype(), out_dims(d, output_size.first, output_size.second));
+  dispatch_float(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* px = ptr<T>(x);
+    T* py_ = mutable_ptr<T>(y);
+    py::gil_scoped_release release;
+    adaptive_avg_pool2d_forward<T>(d[0] * d[1], d[2], d[3], output_size.first, output_size.second, px, py_);
+    return 0;
+  });
+  return y;
+}
+
+py::array adaptive_backward(const py::array& dy, const std::vector<int64_t>& input_shape) {
+  check_float_array(dy, "grad_output");
+  check_ndim(dy, "grad_output", {4});
+  const Pair out{dy.shape(2), dy.shape(3)};
+  check_adaptive(input_shape, out);
+  check_shape(dy, "grad_output", {input_shape[0], input_shape[1], out.first, out.second});
+  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  dispatch_float(dy, [&](auto zero) {
+    using T = decltype(zero);
+    const T* pdy = ptr<T>(dy);
+    T* pdx = mutable_ptr<T>(dx);
+    py::gil_scoped_release release;
+    adaptive_avg_pool2d_backward<T>(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], out.first,
+                                    out.second, pdy, pdx);
+    return 0;
+  });
+  return dx;
+}
+
+}  // namespace
+
+void bind_pool(py::module_& m) {
+  m.def("max_pool2d_forward", &max_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"));
+  m.def("max_pool2d_backward", &max_backward, py::arg("grad_output").noconvert(), py::arg("indices").noconvert(),
+        py::arg("input_shape"));
+  m.def("avg_pool2d_forward", &avg_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
+        py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"));
+  m.def("avg_pool2d_backward", &avg_backward, py::arg("grad_output").noconvert(), py::arg("input_shape"),
+        py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("ceil_mode"),
+        py::arg("count_include_pad"), py::arg("divisor_override"));
+  m.def("adaptive_avg_pool2d_forward", &adaptive_forward, py::arg("input").noconvert(), py::arg("output_size"));
+  m.def("adaptive_avg_pool2d_backward", &adaptive_backward, py::arg("grad_output").noconvert(),
+        py::arg("input_shape"));
+}
+
+}  // namespace fastnn::bindings

@@ -1,0 +1,181 @@
+#include "ops/conv2d.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "core/scratch.h"
+#include "core/threads.h"
+#include "gemm/gemm.h"
+
+namespace fastnn {
+namespace {
+
+// Samples per partial weight gradient: fixed, so the batch reduction is summed
+// in the same order whatever the thread count.
+constexpr int64_t kBatchChunk = 4;
+
+// Output columns [lo, hi) whose input column ow * stride - pad + offset is inside [0, W).
+inline void valid_range(int64_t OW, int64_t stride, int64_t start, int64_t W, int64_t& lo, int64_t& hi) {
+  // start + ow * stride >= 0  and  start + ow * stride < W
+  lo = start >= 0 ? 0 : (-start + stride - 1) / stride;
+  hi = start >= W ? 0 : std::min<int64_t>(OW, (W - 1 - start) / stride + 1);
+  if (hi < lo) hi = lo;
+}
+
+// col[(c * KH + kh) * KW + kw][oh * OW + ow] = x[c][oh*sh - ph + kh*dh][ow*sw - pw + kw*dw], 0 outside.
+template <typename T>
+void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col) {
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t kh = 0; kh < s.KH; ++kh)
+      for (int64_t kw = 0; kw < s.KW; ++kw) {
+        T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
+        const int64_t w_start = kw * s.dil_w - s.pad_w;
+        int64_t lo, hi;
+        valid_range(s.OW, s.stride_w, w_start, s.W, lo, hi);
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += s.OW) {
+          const int64_t ih = oh * s.stride_h - s.pad_h + kh * s.dil_h;
+          if (ih < 0 || ih >= s.H) {
+            std::fill(row, row + s.OW, T(0));
+            continue;
+          }
+          const T* in = x + (c * s.H + ih) * s.W + w_start;
+          std::fill(row, row + lo, T(0));
+          if (s.stride_w == 1)
+            std::copy(in + lo, in + hi, row + lo);
+          else
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow * s.stride_w];
+          std::fill(row + hi, row + s.OW, T(0));
+        }
+      }
+}
+
+// The adjoint of im2col: dx[c][ih][iw] += col[...] (dx zeroed by the caller).
+template <typename T>
+void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx) {
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t kh = 0; kh < s.KH; ++kh)
+      for (int64_t kw = 0; kw < s.KW; ++kw) {
+        const T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
+        const int64_t w_start = kw * s.dil_w - s.pad_w;
+        int64_t lo, hi;
+        valid_range(s.OW, s.stride_w, w_start, s.W, lo, hi);
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += s.OW) {
+          const int64_t ih = oh * s.stride_h - s.pad_h + kh * s.dil_h;
+          if (ih < 0 || ih >= s.H) continue;
+          T* out = dx + (c * s.H + ih) * s.W + w_start;
+          for (int64_t ow = lo; ow < hi; ++ow) out[ow * s.stride_w] += row[ow];
+        }
+      }
+}
+
+// Runs body(n, col_buffer, gemm_threads) for every sample: samples spread over
+// the threads (each GEMM on one thread) when there are enough of them, else one
+// sample after another with every thread inside the GEMM. Either way each
+// output element is computed the same way.
+template <typename T, typename Body>
+void for_each_sample(int64_t samples, int64_t col_size, Body&& body) {
+  const int threads = max_threads();
+  const bool across = threads > 1 && samples >= threads;
+  const int buffers = across ? threads : 1;
+  T* cols = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(col_size, 1) * buffers);
+  if (across) {
+#pragma omp parallel for num_threads(threads) schedule(static)
+    for (int64_t n = 0; n < samples; ++n) body(n, cols + thread_index() * col_size, 1);
+  } else {
+    for (int64_t n = 0; n < samples; ++n) body(n, cols, 0);
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
+  const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
+  const bool direct = s.pointwise();
+  for_each_sample<T>(s.N, direct ? 0 : k * plane, [&](int64_t n, T* col, int threads) {
+    for (int64_t g = 0; g < s.groups; ++g) {
+      const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
+      T* yg = y + (n * s.O + g * og) * plane;
+      if (!direct) im2col(s, xg, cg, col);
+      T beta = T(0);
+      if (bias != nullptr) {  // start from the bias and let the GEMM accumulate onto it
+        for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane, yg + (o + 1) * plane, bias[g * og + o]);
+        beta = T(1);
+      }
+      gemm<T>(false, false, og, plane, k, T(1), w + g * og * k, k, direct ? xg : col, plane, beta, yg, plane,
+              threads);
+    }
+  });
+}
+
+template <typename T>
+void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+  const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
+  const int64_t in_plane = s.H * s.W;
+  const bool direct = s.pointwise();
+  for_each_sample<T>(s.N, direct ? 0 : k * plane, [&](int64_t n, T* col, int threads) {
+    for (int64_t g = 0; g < s.groups; ++g) {
+      const T* dyg = dy + (n * s.O + g * og) * plane;
+      T* dxg = dx + (n * s.C + g * cg) * in_plane;
+      if (direct) {
+        gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), dxg, plane, threads);
+        continue;
+      }
+      gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), col, plane, threads);
+      std::fill(dxg, dxg + cg * in_plane, T(0));
+      col2im(s, col, cg, dxg);
+    }
+  });
+}
+
+template <typename T>
+void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
+  const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
+  const int64_t weight_size = s.O * k;
+  const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
+  const bool direct = s.pointwise();
+  // Each chunk's partial gradient; the first chunk writes dw itself.
+  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(chunks > 1 ? weight_size * chunks : 1);
+  for_each_sample<T>(chunks, direct ? 0 : k * plane, [&](int64_t chunk, T* col, int threads) {
+    T* out = chunk == 0 ? dw : partials + chunk * weight_size;
+    const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
+    for (int64_t n = first; n < last; ++n)
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
+        const T* dyg = dy + (n * s.O + g * og) * plane;
+        if (!direct) im2col(s, xg, cg, col);
+        gemm<T>(false, true, og, k, plane, T(1), dyg, plane, direct ? xg : col, plane, n == first ? T(0) : T(1),
+                out + g * og * k, k, threads);
+      }
+  });
+  if (chunks > 1) {
+#pragma omp parallel for schedule(static) if (weight_size >= 4096)
+    for (int64_t i = 0; i < weight_size; ++i) {
+      T sum = dw[i];
+      for (int64_t c = 1; c < chunks; ++c) sum += partials[c * weight_size + i];
+      dw[i] = sum;
+    }
+  }
+  if (dbias != nullptr) {
+#pragma omp parallel for schedule(static) if (s.O * s.N * plane >= 32768)
+    for (int64_t o = 0; o < s.O; ++o) {
+      T sum = T(0);
+      for (int64_t n = 0; n < s.N; ++n) {
+        const T* row = dy + (n * s.O + o) * plane;
+        T part = T(0);
+        for (int64_t i = 0; i < plane; ++i) part += row[i];
+        sum += part;
+      }
+      dbias[o] = sum;
+    }
+  }
+}
+
+#define FASTNN_INSTANTIATE_CONV(T)                                                              \
+  template void conv2d_forward<T>(const Conv2dShape&, const T*, const T*, const T*, T*);        \
+  template void conv2d_backward_input<T>(const Conv2dShape&, const T*, const T*, T*);           \
+  template void conv2d_backward_weight<T>(const Conv2dShape&, const T*, const T*, T*, T*);
+FASTNN_INSTANTIATE_CONV(float)
+FASTNN_INSTANTIATE_CONV(double)
+
+}  // namespace fastnn

@@ -1,0 +1,32 @@
+#pragma once
+// 2-D pooling over NCHW planes: max (with the argmax saved for backward),
+// average (count_include_pad, divisor override) and adaptive average.
+#include <cstdint>
+
+namespace fastnn {
+
+struct Pool2dShape {
+  int64_t planes, H, W;   // N * C planes of H x W
+  int64_t KH, KW, stride_h, stride_w, pad_h, pad_w, dil_h, dil_w;
+  int64_t OH, OW;
+};
+
+// indices: flat h * W + w of each maximum in its input plane, as PyTorch returns.
+template <typename T>
+void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices);
+template <typename T>
+void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indices, T* dx);
+
+// divisor <= 0: the window size (count_include_pad) or its valid part.
+template <typename T>
+void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, bool count_include_pad, int64_t divisor);
+template <typename T>
+void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_include_pad, int64_t divisor);
+
+// Output cell (i, j) averages rows [floor(i*H/OH), ceil((i+1)*H/OH)) and likewise columns.
+template <typename T>
+void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y);
+template <typename T>
+void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* dy, T* dx);
+
+}  // namespace fastnn
