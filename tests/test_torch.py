@@ -136,3 +136,55 @@ def test_schedulers_match_torch():
             o2.step()
             s1.step()
             s2.step()
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1), dict(padding=(2, 1), dilation=(2, 1)),
+                                    dict(groups=2, padding="same"), dict(groups=4, stride=(1, 2))])
+def test_conv2d_matches_torch(kwargs):
+    helper_test_op([(3, 4, 9, 8), (8, 4 // kwargs.get("groups", 1), 3, 3), (8,)],
+                   lambda x, w, b: F.conv2d(x, w, b, **kwargs),
+                   lambda x, w, b: torch.nn.functional.conv2d(x, w, b, **kwargs))
+
+
+def test_conv2d_float32_matches_torch():
+    helper_test_op([(8, 3, 16, 16), (16, 3, 3, 3), (16,)], lambda x, w, b: F.conv2d(x, w, b, padding=1),
+                   lambda x, w, b: torch.nn.functional.conv2d(x, w, b, padding=1), dtype=np.float32,
+                   atol=2e-4, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                                    dict(kernel_size=(2, 3), stride=1, dilation=(2, 1))])
+def test_max_pool2d_matches_torch(kwargs):
+    helper_test_op([(2, 3, 9, 10)], lambda x: F.max_pool2d(x, **kwargs),
+                   lambda x: torch.nn.functional.max_pool2d(x, **kwargs))
+    x = rng(3).standard_normal((2, 3, 9, 10))
+    _, ours = F.max_pool2d(fastnn.tensor(x), return_indices=True, **kwargs)
+    _, theirs = torch.nn.functional.max_pool2d(torch.tensor(x), return_indices=True, **kwargs)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("kwargs", [dict(kernel_size=2), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+                                    dict(kernel_size=3, stride=2, padding=1, count_include_pad=False),
+                                    dict(kernel_size=(3, 2), divisor_override=4)])
+def test_avg_pool2d_matches_torch(kwargs):
+    helper_test_op([(2, 3, 9, 10)], lambda x: F.avg_pool2d(x, **kwargs),
+                   lambda x: torch.nn.functional.avg_pool2d(x, **kwargs))
+
+
+@pytest.mark.parametrize("size", [1, (3, 4), (4, 7)])
+def test_adaptive_avg_pool2d_matches_torch(size):
+    helper_test_op([(2, 3, 9, 10)], lambda x: F.adaptive_avg_pool2d(x, size),
+                   lambda x: torch.nn.functional.adaptive_avg_pool2d(x, size))
+
+
+def test_cnn_state_dict_from_torch_gives_equal_outputs():
+    torch.manual_seed(0)
+    theirs = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                                 torch.nn.Conv2d(8, 4, 3, groups=4), torch.nn.AdaptiveAvgPool2d(1),
+                                 torch.nn.Flatten(), torch.nn.Linear(4, 5))
+    ours = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Conv2d(8, 4, 3, groups=4),
+                         nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(4, 5))
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = rng(4).standard_normal((2, 3, 12, 12)).astype(np.float32)
+    np.testing.assert_allclose(ours(fastnn.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
+                               atol=1e-5)

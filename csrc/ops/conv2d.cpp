@@ -134,6 +134,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   const int64_t weight_size = s.O * k;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
   const bool direct = s.pointwise();
+  if (chunks == 0) std::fill(dw, dw + weight_size, T(0));  // an empty batch contributes nothing
   // Each chunk's partial gradient; the first chunk writes dw itself.
   T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(chunks > 1 ? weight_size * chunks : 1);
   for_each_sample<T>(chunks, direct ? 0 : k * plane, [&](int64_t chunk, T* col, int threads) {

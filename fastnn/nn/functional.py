@@ -1,6 +1,6 @@
 """fastnn.nn.functional: the differentiable ops, in PyTorch's argument order."""
-from ..functional import (cross_entropy, dropout, gelu, linear, log_softmax, mse_loss, nll_loss, relu,
-                          sigmoid, softmax, tanh)
+from ..functional import (adaptive_avg_pool2d, avg_pool2d, conv2d, cross_entropy, dropout, gelu, linear,
+                          log_softmax, max_pool2d, mse_loss, nll_loss, relu, sigmoid, softmax, tanh)
 
-__all__ = ["cross_entropy", "dropout", "gelu", "linear", "log_softmax", "mse_loss", "nll_loss", "relu",
-           "sigmoid", "softmax", "tanh"]
+__all__ = ["adaptive_avg_pool2d", "avg_pool2d", "conv2d", "cross_entropy", "dropout", "gelu", "linear",
+           "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "relu", "sigmoid", "softmax", "tanh"]

@@ -1,0 +1,196 @@
+"""conv2d, pooling and softmax kernels against the NumPy reference, gradcheck,
+thread-count independence and bad input."""
+import numpy as np
+import pytest
+
+import fastnn
+from fastnn import _C, nn, reference
+from fastnn.nn import functional as F
+from helpers import float32_tolerance, gradcheck, rng
+
+pytestmark = pytest.mark.kernel
+
+# (N, C, H, W, O, kernel, stride, padding, dilation, groups)
+CONV_CASES = [
+    (2, 3, 8, 8, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+    (1, 4, 7, 9, 6, (2, 3), (2, 1), (1, 0), (1, 2), 2),
+    (3, 6, 5, 5, 6, (3, 3), (1, 1), (1, 1), (1, 1), 6),      # depthwise
+    (2, 5, 6, 4, 7, (1, 1), (1, 1), (0, 0), (1, 1), 1),      # pointwise
+    (5, 4, 9, 9, 8, (3, 3), (2, 2), (1, 1), (1, 1), 1),      # strided, batch past one chunk
+    (1, 2, 3, 3, 3, (3, 3), (1, 1), (0, 0), (1, 1), 1),      # output 1x1
+    (9, 3, 6, 7, 2, (5, 5), (3, 2), (2, 2), (1, 1), 1),      # big kernel, uneven batch chunks
+    (0, 3, 5, 5, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),      # empty batch
+]
+
+
+def _conv_inputs(case, dtype, seed=0):
+    n, c, h, w, o, k, _, _, _, g = case
+    gen = rng(seed)
+    return (gen.standard_normal((n, c, h, w)).astype(dtype), gen.standard_normal((o, c // g) + k).astype(dtype),
+            gen.standard_normal(o).astype(dtype))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("case", CONV_CASES)
+def test_conv2d_matches_reference(each_isa, case, dtype):
+    x, w, b = _conv_inputs(case, dtype)
+    stride, padding, dilation, groups = case[6:]
+    y = _C.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+    want = reference.conv2d(x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), stride, padding,
+                            dilation, groups)
+    k = w.shape[1] * w.shape[2] * w.shape[3]
+    tol = float32_tolerance(k) * 4 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(y, want, atol=tol, rtol=tol)
+    dy = rng(1).standard_normal(y.shape).astype(dtype)
+    dx = _C.conv2d_backward_input(dy, w, list(x.shape), stride, padding, dilation, groups)
+    dw, db = _C.conv2d_backward_weight(x, dy, list(w.shape), stride, padding, dilation, groups, True)
+    rx, rw, rb = reference.conv2d_backward(x.astype(np.float64), w.astype(np.float64), dy.astype(np.float64),
+                                           stride, padding, dilation, groups)
+    big_tol = float32_tolerance(y.size) * 4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(dx, rx, atol=tol * 2, rtol=tol)
+    np.testing.assert_allclose(dw, rw, atol=big_tol, rtol=big_tol)
+    np.testing.assert_allclose(db, rb, atol=big_tol, rtol=big_tol)
+
+
+@pytest.mark.parametrize("case", [CONV_CASES[1], CONV_CASES[2], CONV_CASES[3]])
+def test_conv2d_gradcheck(case):
+    x, w, b = _conv_inputs(case, np.float64, seed=3)
+    stride, padding, dilation, groups = case[6:]
+    gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride, padding, dilation, groups), [x, w, b])
+
+
+@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[4], (64, 8, 12, 12, 16, (3, 3), (1, 1), (1, 1),
+                                                                  (1, 1), 1), (1, 16, 20, 20, 16, (3, 3), (1, 1),
+                                                                               (1, 1), (1, 1), 1)])
+def test_conv2d_bitwise_equal_for_1_and_2_threads(each_isa, threads, case):
+    x, w, b = _conv_inputs(case, np.float32)
+    stride, padding, dilation, groups = case[6:]
+    results = []
+    for n in (1, 2):
+        threads(n)
+        y = _C.conv2d_forward(x, w, b, stride, padding, dilation, groups)
+        dy = np.cos(y)
+        dx = _C.conv2d_backward_input(dy, w, list(x.shape), stride, padding, dilation, groups)
+        dw, db = _C.conv2d_backward_weight(x, dy, list(w.shape), stride, padding, dilation, groups, True)
+        results.append((y, dx, dw, db))
+    for first, second in zip(*results):
+        assert np.array_equal(first, second)
+
+
+def test_conv2d_padding_modes_and_layer():
+    x = fastnn.randn(2, 3, 8, 8)
+    conv = nn.Conv2d(3, 5, 3, padding="same")
+    assert conv(x).shape == (2, 5, 8, 8)
+    assert nn.Conv2d(3, 5, 3, padding="valid")(x).shape == (2, 5, 6, 6)
+    assert nn.Conv2d(3, 6, 3, stride=2, padding=1, groups=3, bias=False)(x).shape == (2, 6, 4, 4)
+    assert [n for n, _ in conv.named_parameters()] == ["weight", "bias"]
+    bound = 1 / np.sqrt(3 * 9)
+    assert np.abs(conv.weight.detach().numpy()).max() <= bound and np.abs(conv.bias.detach().numpy()).max() <= bound
+    assert "Conv2d(3, 5, kernel_size=(3, 3)" in repr(conv)
+
+
+POOL_X = rng(5).permutation(2 * 3 * 7 * 9).reshape(2, 3, 7, 9).astype(np.float64) / 10  # distinct: no ties
+
+
+@pytest.mark.parametrize("kernel,stride,padding,dilation,ceil_mode", [
+    ((2, 2), (2, 2), (0, 0), (1, 1), False), ((3, 3), (2, 2), (1, 1), (1, 1), True),
+    ((3, 2), (1, 2), (1, 1), (2, 1), True), ((2, 3), (3, 1), (1, 0), (1, 1), False)])
+def test_max_pool2d(each_isa, kernel, stride, padding, dilation, ceil_mode):
+    out, indices = F.max_pool2d(fastnn.tensor(POOL_X), kernel, stride, padding, dilation, ceil_mode,
+                                return_indices=True)
+    want, want_idx = reference.max_pool2d(POOL_X, kernel, stride, padding, dilation, ceil_mode)
+    np.testing.assert_array_equal(out.numpy(), want)
+    np.testing.assert_array_equal(indices.numpy(), want_idx)
+    gradcheck(lambda t: F.max_pool2d(t, kernel, stride, padding, dilation, ceil_mode), [POOL_X])
+    dy = rng(6).standard_normal(want.shape)
+    np.testing.assert_allclose(_C.max_pool2d_backward(dy, want_idx, list(POOL_X.shape)),
+                               reference.max_pool2d_backward(dy, want_idx, POOL_X.shape))
+
+
+@pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad,divisor", [
+    ((2, 2), (2, 2), (0, 0), False, True, None), ((3, 3), (2, 2), (1, 1), True, False, None),
+    ((3, 3), (2, 2), (1, 1), True, True, None), ((2, 3), (1, 2), (1, 1), False, True, 5)])
+def test_avg_pool2d(each_isa, kernel, stride, padding, ceil_mode, count_include_pad, divisor):
+    args = (kernel, stride, padding, ceil_mode, count_include_pad, divisor)
+    out = F.avg_pool2d(fastnn.tensor(POOL_X), *args)
+    np.testing.assert_allclose(out.numpy(), reference.avg_pool2d(POOL_X, *args), atol=1e-14)
+    gradcheck(lambda t: F.avg_pool2d(t, *args), [POOL_X])
+
+
+@pytest.mark.parametrize("size", [(1, 1), (3, 4), (7, 9), (5, 2)])
+def test_adaptive_avg_pool2d(each_isa, size):
+    out = F.adaptive_avg_pool2d(fastnn.tensor(POOL_X), size)
+    np.testing.assert_allclose(out.numpy(), reference.adaptive_avg_pool2d(POOL_X, size), atol=1e-14)
+    gradcheck(lambda t: F.adaptive_avg_pool2d(t, size), [POOL_X])
+
+
+def test_pooling_layers_and_unbatched_input():
+    x = fastnn.tensor(POOL_X[0])
+    assert nn.MaxPool2d(2)(x).shape == (3, 3, 4)
+    assert nn.AvgPool2d(3, stride=2, padding=1)(fastnn.tensor(POOL_X)).shape == (2, 3, 4, 5)
+    assert nn.AdaptiveAvgPool2d((2, None))(fastnn.tensor(POOL_X)).shape == (2, 3, 2, 9)
+    out, idx = nn.MaxPool2d(2, return_indices=True)(x)
+    assert idx.shape == out.shape and idx.dtype == np.int64
+
+
+@pytest.mark.parametrize("dim", [0, 1, -1])
+@pytest.mark.parametrize("log", [False, True])
+def test_softmax_kernel(each_isa, dim, log):
+    x = rng(7).standard_normal((4, 5, 3)) * 5
+    fn = F.log_softmax if log else F.softmax
+    ref = reference.log_softmax if log else reference.softmax
+    np.testing.assert_allclose(fn(fastnn.tensor(x), dim).numpy(), ref(x, dim), atol=1e-13)
+    np.testing.assert_allclose(fn(fastnn.tensor(x.astype(np.float32)), dim).numpy(), ref(x, dim), atol=1e-5)
+    gradcheck(lambda t: fn(t, dim), [x])
+
+
+def test_softmax_is_stable_and_propagates_nan():
+    big = fastnn.tensor([[1000.0, 0.0, -1000.0], [1.0, float("nan"), 2.0]])
+    out = F.softmax(big, 1).numpy()
+    np.testing.assert_allclose(out[0], [1.0, 0.0, 0.0])
+    assert np.isnan(out[1]).all()
+    assert np.isfinite(F.log_softmax(big, 1).numpy()[0, :2]).all()
+
+
+class TestBadInput:
+    def test_conv_channels_and_shapes(self):
+        x, w = fastnn.randn(2, 3, 8, 8), fastnn.randn(4, 2, 3, 3)
+        with pytest.raises(ValueError, match=r"expects 2 input channels.*\(2, 3, 8, 8\)"):
+            F.conv2d(x, w)
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            F.conv2d(fastnn.randn(1, 3, 2, 2), fastnn.randn(4, 3, 5, 5), padding=1)
+        with pytest.raises(ValueError, match="stride must be positive"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3), stride=0)
+        with pytest.raises(ValueError, match="dilation must be positive"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3), dilation=(1, -1))
+        with pytest.raises(ValueError, match="padding must be >= 0"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3), padding=-1)
+        with pytest.raises(ValueError, match="groups=2 must divide"):
+            F.conv2d(x, fastnn.randn(4, 1, 3, 3), groups=2)
+        with pytest.raises(ValueError, match="input must be 4-D"):
+            F.conv2d(fastnn.randn(3, 8, 8), fastnn.randn(4, 3, 3, 3))
+        with pytest.raises(ValueError, match=r"bias must have shape \(4,\)"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3), fastnn.randn(5))
+        with pytest.raises(TypeError, match="same dtype"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3, dtype=np.float64))
+        with pytest.raises(ValueError, match="strided"):
+            F.conv2d(x, fastnn.randn(4, 3, 3, 3), stride=2, padding="same")
+        with pytest.raises(ValueError, match="groups"):
+            nn.Conv2d(3, 4, 3, groups=2)
+
+    def test_pool_arguments(self):
+        x = fastnn.randn(1, 2, 4, 4)
+        with pytest.raises(ValueError, match="kernel_size must be positive"):
+            F.max_pool2d(x, 0)
+        with pytest.raises(ValueError, match="at most half"):
+            F.max_pool2d(x, 2, padding=2)
+        with pytest.raises(ValueError, match="larger than the padded input"):
+            F.avg_pool2d(x, 5)
+        with pytest.raises(ValueError, match="3-D .* or 4-D"):
+            F.max_pool2d(fastnn.randn(4, 4), 2)
+        with pytest.raises(ValueError, match="output_size must be positive"):
+            F.adaptive_avg_pool2d(x, 0)
+
+    def test_max_pool_backward_rejects_out_of_range_indices(self):
+        with pytest.raises(IndexError, match="outside an input plane"):
+            _C.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.full((1, 1, 2, 2), 99, np.int64), [1, 1, 4, 4])
