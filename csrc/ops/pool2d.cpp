@@ -2,7 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <limits>
+#include <type_traits>
+#include <vector>
 
 namespace fastnn {
 namespace {
@@ -35,34 +39,93 @@ inline int64_t avg_divisor(const Window& win, bool count_include_pad, int64_t di
 inline int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
 inline int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
+// Taps [lo, hi) of a window starting at `start` whose input position
+// start + k * dil lies in [0, size).
+inline void tap_range(int64_t start, int64_t taps, int64_t dil, int64_t size, int64_t& lo, int64_t& hi) {
+  lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+  hi = start >= size ? 0 : std::min<int64_t>(taps, (size - 1 - start) / dil + 1);
+  if (hi < lo) hi = lo;
+}
+
+// v replaces the running maximum when larger or NaN (a later NaN replaces an
+// earlier one), as in PyTorch. Done on the bits with masks: on random data
+// any branch here would be mispredicted half the time.
+template <typename T>
+inline void take_max(T v, int64_t at, T& best, int64_t& best_at) {
+  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
+  const bool take = (v > best) | (v != v);  // bitwise or: no short-circuit branch
+  const Bits mask = Bits(0) - Bits(take);
+  Bits v_bits, best_bits;
+  std::memcpy(&v_bits, &v, sizeof v);
+  std::memcpy(&best_bits, &best, sizeof best);
+  best_bits = (v_bits & mask) | (best_bits & ~mask);
+  std::memcpy(&best, &best_bits, sizeof best);
+  best_at ^= (best_at ^ at) & -int64_t(take);
+}
+
+// The common 2x2 stride-2 window without padding, on local copies of the sizes.
+template <typename T>
+void max_pool_2x2(const Pool2dShape& s, const T* __restrict in, T* __restrict out, int64_t* __restrict idx) {
+  const int64_t OH = s.OH, OW = s.OW, W = s.W;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const T* r0 = in + 2 * oh * W;
+    const T* r1 = r0 + W;
+    const int64_t base = 2 * oh * W;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const int64_t at = base + 2 * ow;
+      T best = r0[2 * ow];
+      int64_t best_at = at;
+      take_max(r0[2 * ow + 1], at + 1, best, best_at);
+      take_max(r1[2 * ow], at + W, best, best_at);
+      take_max(r1[2 * ow + 1], at + W + 1, best, best_at);
+      out[oh * OW + ow] = best;
+      idx[oh * OW + ow] = best_at;
+    }
+  }
+}
+
+template <typename T>
+void max_pool_general(const Pool2dShape& s, const T* in, T* out, int64_t* idx) {
+  for (int64_t oh = 0; oh < s.OH; ++oh) {
+    const int64_t h_start = oh * s.stride_h - s.pad_h;
+    int64_t kh_lo, kh_hi;
+    tap_range(h_start, s.KH, s.dil_h, s.H, kh_lo, kh_hi);
+    for (int64_t ow = 0; ow < s.OW; ++ow) {
+      const int64_t w_start = ow * s.stride_w - s.pad_w;
+      int64_t kw_lo, kw_hi;
+      tap_range(w_start, s.KW, s.dil_w, s.W, kw_lo, kw_hi);
+      int64_t at = -1;
+      T best = -std::numeric_limits<T>::infinity();
+      if (kh_lo < kh_hi && kw_lo < kw_hi) {
+        at = (h_start + kh_lo * s.dil_h) * s.W + w_start + kw_lo * s.dil_w;
+        best = in[at];
+      }
+      for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+        const int64_t row = (h_start + kh * s.dil_h) * s.W;
+        for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
+          const int64_t pos = row + w_start + kw * s.dil_w;
+          take_max(in[pos], pos, best, at);
+        }
+      }
+      out[oh * s.OW + ow] = best;
+      idx[oh * s.OW + ow] = at;
+    }
+  }
+}
+
 }  // namespace
 
 template <typename T>
 void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
+  const bool two_by_two = s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 &&
+                          s.pad_w == 0 && s.dil_h == 1 && s.dil_w == 1;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
-    const T* in = x + p * in_plane;
-    for (int64_t oh = 0; oh < s.OH; ++oh)
-      for (int64_t ow = 0; ow < s.OW; ++ow) {
-        T best = -std::numeric_limits<T>::infinity();
-        int64_t best_index = -1;
-        for (int64_t kh = 0; kh < s.KH; ++kh) {
-          const int64_t ih = oh * s.stride_h - s.pad_h + kh * s.dil_h;
-          if (ih < 0 || ih >= s.H) continue;
-          for (int64_t kw = 0; kw < s.KW; ++kw) {
-            const int64_t iw = ow * s.stride_w - s.pad_w + kw * s.dil_w;
-            if (iw < 0 || iw >= s.W) continue;
-            const T v = in[ih * s.W + iw];
-            if (best_index < 0 || v > best || std::isnan(v)) {  // NaN propagates, as in PyTorch
-              best = v;
-              best_index = ih * s.W + iw;
-            }
-          }
-        }
-        y[p * out_plane + oh * s.OW + ow] = best;
-        indices[p * out_plane + oh * s.OW + ow] = best_index;
-      }
+    if (two_by_two)
+      max_pool_2x2(s, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
+    else
+      max_pool_general(s, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
   }
 }
 
@@ -80,37 +143,57 @@ void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indic
   }
 }
 
+// Window bounds and divisors are the same for every plane: computed once.
+struct AvgPlan {
+  std::vector<Window> windows;  // per output cell, row-major
+  std::vector<double> inverse;  // 1 / divisor per output cell
+};
+
+inline AvgPlan plan_avg(const Pool2dShape& s, bool count_include_pad, int64_t divisor) {
+  AvgPlan plan;
+  plan.windows.reserve(s.OH * s.OW);
+  plan.inverse.reserve(s.OH * s.OW);
+  for (int64_t oh = 0; oh < s.OH; ++oh)
+    for (int64_t ow = 0; ow < s.OW; ++ow) {
+      plan.windows.push_back(avg_window(s, oh, ow));
+      plan.inverse.push_back(1.0 / double(avg_divisor(plan.windows.back(), count_include_pad, divisor)));
+    }
+  return plan;
+}
+
 template <typename T>
 void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, bool count_include_pad, int64_t divisor) {
-  const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
+  const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
+  const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     const T* in = x + p * in_plane;
-    for (int64_t oh = 0; oh < s.OH; ++oh)
-      for (int64_t ow = 0; ow < s.OW; ++ow) {
-        const Window win = avg_window(s, oh, ow);
-        T sum = T(0);
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) sum += in[ih * s.W + iw];
-        y[p * out_plane + oh * s.OW + ow] = sum / T(avg_divisor(win, count_include_pad, divisor));
-      }
+    T* out = y + p * out_plane;
+    for (int64_t cell = 0; cell < out_plane; ++cell) {
+      const Window& win = plan.windows[cell];
+      T sum = T(0);
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) sum += in[ih * W + iw];
+      out[cell] = sum * T(plan.inverse[cell]);
+    }
   }
 }
 
 template <typename T>
 void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_include_pad, int64_t divisor) {
-  const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
+  const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
+  const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     T* out = dx + p * in_plane;
+    const T* grad = dy + p * out_plane;
     std::fill(out, out + in_plane, T(0));
-    for (int64_t oh = 0; oh < s.OH; ++oh)
-      for (int64_t ow = 0; ow < s.OW; ++ow) {
-        const Window win = avg_window(s, oh, ow);
-        const T share = dy[p * out_plane + oh * s.OW + ow] / T(avg_divisor(win, count_include_pad, divisor));
-        for (int64_t ih = win.h0; ih < win.h1; ++ih)
-          for (int64_t iw = win.w0; iw < win.w1; ++iw) out[ih * s.W + iw] += share;
-      }
+    for (int64_t cell = 0; cell < out_plane; ++cell) {
+      const Window& win = plan.windows[cell];
+      const T share = grad[cell] * T(plan.inverse[cell]);
+      for (int64_t ih = win.h0; ih < win.h1; ++ih)
+        for (int64_t iw = win.w0; iw < win.w1; ++iw) out[ih * W + iw] += share;
+    }
   }
 }
 
