@@ -604,13 +604,16 @@ class Clamp(Function):
 class ReLU(Function):
     @staticmethod
     def forward(ctx, x):
-        out = np.maximum(x, 0)
+        if x.dtype.kind != "f":
+            out = np.maximum(x, 0)
+        else:
+            out = _C.relu_forward(x)
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * (ctx.saved_tensors[0] > 0)
+        return _C.relu_backward(ctx.saved_tensors[0], np.asarray(grad, order="C"))
 
 
 class Sigmoid(Function):

@@ -46,9 +46,43 @@ py::array gelu_backward(const py::array& x, const py::array& grad_output, const 
   return dx;
 }
 
+py::array relu_forward(const py::array& x) {
+  check_float_array(x, "input");
+  py::array y(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  dispatch_float(x, [&](auto zero) {
+    using T = decltype(zero);
+    const T* px = static_cast<const T*>(x.data());
+    T* py_ = static_cast<T*>(y.mutable_data());
+    py::gil_scoped_release release;
+    fastnn::relu_forward<T>(x.size(), px, py_);
+    return 0;
+  });
+  return y;
+}
+
+py::array relu_backward(const py::array& y, const py::array& grad_output) {
+  check_float_array(y, "output");
+  check_float_array(grad_output, "grad_output");
+  check_same_dtype(y, "output", grad_output, "grad_output");
+  check_shape(grad_output, "grad_output", std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
+  py::array dx(y.dtype(), std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
+  dispatch_float(y, [&](auto zero) {
+    using T = decltype(zero);
+    const T* pyv = static_cast<const T*>(y.data());
+    const T* pdy = static_cast<const T*>(grad_output.data());
+    T* pdx = static_cast<T*>(dx.mutable_data());
+    py::gil_scoped_release release;
+    fastnn::relu_backward<T>(y.size(), pyv, pdy, pdx);
+    return 0;
+  });
+  return dx;
+}
+
 }  // namespace
 
 void bind_activation(py::module_& m) {
+  m.def("relu_forward", &relu_forward, py::arg("input").noconvert());
+  m.def("relu_backward", &relu_backward, py::arg("output").noconvert(), py::arg("grad_output").noconvert());
   m.def("gelu_forward", &gelu_forward, py::arg("input").noconvert(), py::arg("approximate") = "none");
   m.def("gelu_backward", &gelu_backward, py::arg("input").noconvert(), py::arg("grad_output").noconvert(),
         py::arg("approximate") = "none");

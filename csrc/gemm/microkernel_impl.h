@@ -101,6 +101,17 @@ void microkernel(const MicroTile<T>& t) {
     }
 }
 
+// Sum of a vector's lanes as a fixed pairwise tree: a few dependent adds
+// instead of one per lane.
+template <typename T>
+inline T reduce_lanes(typename Vec<T>::type v) {
+  alignas(64) T lanes[Vec<T>::width];
+  store(lanes, v);
+  for (int width = Vec<T>::width / 2; width >= 1; width /= 2)
+    for (int i = 0; i < width; ++i) lanes[i] += lanes[i + width];
+  return lanes[0];
+}
+
 // ROWS rows of A times COLS rows of B, each a dot product along k: vector
 // partial sums, then each reduced lane by lane in a fixed order plus the tail.
 template <typename T, int ROWS, int COLS>
@@ -124,8 +135,7 @@ void dot_kernel(const MicroTile<T>& t) {
   }
   for (int i = 0; i < ROWS; ++i)
     for (int j = 0; j < COLS; ++j) {
-      T sum = T(0);
-      for (int lane = 0; lane < W; ++lane) sum += acc[i][j][lane];
+      T sum = reduce_lanes<T>(acc[i][j]);
       for (int64_t q = p; q < t.kc; ++q) sum += a[i * a_rs + q] * b[j * b_rs + q];
       T& dst = t.c[i * t.ldc + j];
       dst = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * dst;

@@ -43,6 +43,28 @@ void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) 
   for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], tanh_approx);
 }
 
+template <typename T>
+void relu_forward(int64_t n, const T* x, T* y) {
+#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = x[i];  // loaded unconditionally, so the select vectorises
+    y[i] = (v > T(0)) | (v != v) ? v : T(0);
+  }
+}
+
+template <typename T>
+void relu_backward(int64_t n, const T* y, const T* dy, T* dx) {
+#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
+  for (int64_t i = 0; i < n; ++i) {
+    const T g = dy[i];  // loaded unconditionally, so the select vectorises
+    dx[i] = y[i] > T(0) ? g : T(0);
+  }
+}
+
+template void relu_forward<float>(int64_t, const float*, float*);
+template void relu_forward<double>(int64_t, const double*, double*);
+template void relu_backward<float>(int64_t, const float*, const float*, float*);
+template void relu_backward<double>(int64_t, const double*, const double*, double*);
 template void gelu_forward<float>(int64_t, const float*, float*, bool);
 template void gelu_forward<double>(int64_t, const double*, double*, bool);
 template void gelu_backward<float>(int64_t, const float*, const float*, float*, bool);

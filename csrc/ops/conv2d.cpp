@@ -39,12 +39,13 @@ void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col) {
             continue;
           }
           const T* in = x + (c * s.H + ih) * s.W + w_start;
-          std::fill(row, row + lo, T(0));
+          // Plain loops: rows are short (OW), where memcpy/memset calls cost more than the copy.
+          for (int64_t ow = 0; ow < lo; ++ow) row[ow] = T(0);
           if (s.stride_w == 1)
-            std::copy(in + lo, in + hi, row + lo);
+            for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow];
           else
             for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow * s.stride_w];
-          std::fill(row + hi, row + s.OW, T(0));
+          for (int64_t ow = hi; ow < s.OW; ++ow) row[ow] = T(0);
         }
       }
 }
@@ -134,27 +135,29 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   const int64_t weight_size = s.O * k;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
   const bool direct = s.pointwise();
-  if (chunks == 0) std::fill(dw, dw + weight_size, T(0));  // an empty batch contributes nothing
-  // Each chunk's partial gradient; the first chunk writes dw itself.
-  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(chunks > 1 ? weight_size * chunks : 1);
+  // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T:
+  // the GEMM then packs only the narrow dy_g, never the wide im2col matrix.
+  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * weight_size);
   for_each_sample<T>(chunks, direct ? 0 : k * plane, [&](int64_t chunk, T* col, int threads) {
-    T* out = chunk == 0 ? dw : partials + chunk * weight_size;
+    T* out = partials + chunk * weight_size;
     const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
     for (int64_t n = first; n < last; ++n)
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
         if (!direct) im2col(s, xg, cg, col);
-        gemm<T>(false, true, og, k, plane, T(1), dyg, plane, direct ? xg : col, plane, n == first ? T(0) : T(1),
-                out + g * og * k, k, threads);
+        gemm<T>(false, true, k, og, plane, T(1), direct ? xg : col, plane, dyg, plane, n == first ? T(0) : T(1),
+                out + g * k * og, og, threads);
       }
   });
-  if (chunks > 1) {
-#pragma omp parallel for schedule(static) if (weight_size >= 4096)
-    for (int64_t i = 0; i < weight_size; ++i) {
-      T sum = dw[i];
-      for (int64_t c = 1; c < chunks; ++c) sum += partials[c * weight_size + i];
-      dw[i] = sum;
+  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o].
+#pragma omp parallel for schedule(static) if (weight_size * chunks >= 32768)
+  for (int64_t row = 0; row < s.O; ++row) {
+    const int64_t g = row / og, o = row % og;
+    for (int64_t i = 0; i < k; ++i) {
+      T sum = T(0);
+      for (int64_t c = 0; c < chunks; ++c) sum += partials[c * weight_size + (g * k + i) * og + o];
+      dw[row * k + i] = sum;
     }
   }
   if (dbias != nullptr) {

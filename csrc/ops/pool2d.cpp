@@ -135,11 +135,11 @@ void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indic
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     T* out = dx + p * in_plane;
+    const T* grad = dy + p * out_plane;
+    const int64_t* at = indices + p * out_plane;
     std::fill(out, out + in_plane, T(0));
-    for (int64_t i = 0; i < out_plane; ++i) {
-      const int64_t at = indices[p * out_plane + i];
-      if (at >= 0) out[at] += dy[p * out_plane + i];
-    }
+    for (int64_t i = 0; i < out_plane; ++i)
+      if (at[i] >= 0) out[at[i]] += grad[i];
   }
 }
 

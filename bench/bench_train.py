@@ -1,0 +1,125 @@
+"""One full CNN training step (forward, loss, backward, SGD update) at batch 64:
+images/s of fastnn vs PyTorch (same model, same thread count), and the peak
+memory each needs: in a fresh subprocess, the peak resident set (VmHWM, reset
+through /proc/self/clear_refs) over 20 steps minus the resident set before them."""
+import harness  # noqa: I001  (sets the environment first)
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+
+import fastnn
+from fastnn import nn, optim
+from fastnn.nn import functional as F
+
+BATCH = 64
+COLUMNS = [("system", "system", "{}"), ("step ms", "step_ms", "{:.2f}"), ("images/s", "images_per_s", "{:.0f}"),
+           ("vs torch", "vs_torch", "{:.2f}x"), ("peak MiB", "peak_mib", "{:.1f}")]
+
+
+def fastnn_model():
+    return nn.Sequential(nn.Conv2d(3, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Conv2d(32, 64, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                         nn.Flatten(), nn.Linear(64 * 8 * 8, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+def torch_model(torch):
+    tnn = torch.nn
+    return tnn.Sequential(tnn.Conv2d(3, 32, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                          tnn.Conv2d(32, 64, 3, padding=1), tnn.ReLU(), tnn.MaxPool2d(2),
+                          tnn.Flatten(), tnn.Linear(64 * 8 * 8, 128), tnn.ReLU(), tnn.Linear(128, 10))
+
+
+def batch():
+    g = np.random.default_rng(0)
+    return g.standard_normal((BATCH, 3, 32, 32)).astype(np.float32), g.integers(0, 10, BATCH)
+
+
+def fastnn_step_fn():
+    model = fastnn_model()
+    opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = (fastnn.tensor(a) for a in batch())
+
+    def step():
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def torch_step_fn(torch):
+    model = torch_model(torch)
+    opt = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    x, y = (torch.from_numpy(a) for a in batch())
+
+    def step():
+        loss = torch.nn.functional.cross_entropy(model(x), y)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+    return step
+
+
+def peak_memory(system, threads):
+    """Peak RSS growth of 20 steps in a fresh process, in MiB."""
+    result = subprocess.run([sys.executable, __file__, "--memory-worker", system, "--threads", str(threads)],
+                            capture_output=True, text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])["peak_mib"]
+
+
+def memory_worker(system, threads):
+    if system == "torch":
+        import torch
+        torch.set_num_threads(threads)
+        step = torch_step_fn(torch)
+    else:
+        fastnn.set_num_threads(threads)
+        step = fastnn_step_fn()
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")  # resets the peak resident set to the current one
+    base = _status_kib("VmRSS")
+    for _ in range(20):
+        step()
+    print(json.dumps({"peak_mib": (_status_kib("VmHWM") - base) / 1024}))
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def run(args, torch):
+    fns = {"fastnn": fastnn_step_fn()}
+    if torch is not None:
+        fns["torch"] = torch_step_fn(torch)
+    times = harness.median_times(fns, args.repeats, args.warmup, settle=0.1, block=0.5)
+    rows = []
+    for name, t in times.items():
+        rows.append({"system": name, "step_ms": t * 1e3, "images_per_s": BATCH / t,
+                     "vs_torch": times["torch"] / t if "torch" in times else None,
+                     "peak_mib": peak_memory(name, args.threads)})
+    harness.print_table(f"CNN training step, batch {BATCH}, {args.threads} thread(s)", rows, COLUMNS)
+    return rows
+
+
+def main():
+    if "--memory-worker" in sys.argv:
+        at = sys.argv.index("--memory-worker")
+        memory_worker(sys.argv[at + 1], int(sys.argv[sys.argv.index("--threads") + 1]))
+        return
+    args = harness.parse_args(__doc__)
+    torch = harness.setup(args)
+    harness.save_json(args.json, run(args, torch), harness.meta(args))
+
+
+if __name__ == "__main__":
+    main()
