@@ -54,10 +54,8 @@ inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 constexpr double kParallelMinWork = 48.0 * 48 * 48;
 // Batched products smaller than this run one per thread instead of each threaded.
 constexpr double kBatchParallelMaxWork = 160.0 * 160 * 160;
-// x @ W^T with at most this many rows of x runs as dot products, and so does
-// any A @ B^T whose depth K is this many times its larger side.
+// x @ W^T with at most this many rows of x runs as dot products.
 constexpr int64_t kDotMaxRows = 4;
-constexpr int64_t kDotMinDepthRatio = 8;
 
 template <typename T>
 struct Operand {
@@ -132,9 +130,7 @@ struct Plan {
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
     const GemmKernel<T>& k = kernel;
     row_tiles = ceil_div(M, k.mr);
-    // x @ W^T with few rows of x, or long rows on both sides and a small result
-    // (a convolution's weight gradient): dot products beat transposing B.
-    dot = trans_b && !trans_a && (M <= kDotMaxRows || K >= kDotMinDepthRatio * std::max(M, N));
+    dot = trans_b && !trans_a && M <= kDotMaxRows;
     // While A fits in L2, reading A and B in place beats copying them.
     direct = M <= k.mr || N <= 2 * k.nr || double(M) * K * sizeof(T) <= double(k.direct_a_bytes);
     if (direct) {

@@ -14,59 +14,71 @@ namespace {
 // in the same order whatever the thread count.
 constexpr int64_t kBatchChunk = 4;
 
-// Output columns [lo, hi) whose input column ow * stride - pad + offset is inside [0, W).
-inline void valid_range(int64_t OW, int64_t stride, int64_t start, int64_t W, int64_t& lo, int64_t& hi) {
-  // start + ow * stride >= 0  and  start + ow * stride < W
-  lo = start >= 0 ? 0 : (-start + stride - 1) / stride;
-  hi = start >= W ? 0 : std::min<int64_t>(OW, (W - 1 - start) / stride + 1);
-  if (hi < lo) hi = lo;
+// im2col and col2im go through a zero-padded copy of one sample's channels,
+// so that every kernel tap reads a plain (strided) run with no bounds checks.
+inline int64_t padded_plane(const Conv2dShape& s) { return (s.H + 2 * s.pad_h) * (s.W + 2 * s.pad_w); }
+
+template <typename T>
+void pad_sample(const Conv2dShape& s, const T* x, int64_t channels, T* padded) {
+  const int64_t wp = s.W + 2 * s.pad_w;
+  std::fill(padded, padded + channels * padded_plane(s), T(0));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t h = 0; h < s.H; ++h) {
+      const T* from = x + (c * s.H + h) * s.W;
+      T* to = padded + c * padded_plane(s) + (h + s.pad_h) * wp + s.pad_w;
+      for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
+    }
 }
 
-// col[(c * KH + kh) * KW + kw][oh * OW + ow] = x[c][oh*sh - ph + kh*dh][ow*sw - pw + kw*dw], 0 outside.
+// col[(c * KH + kh) * KW + kw][oh * OW + ow] = padded[c][oh*sh + kh*dh][ow*sw + kw*dw]
 template <typename T>
-void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col) {
+void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded) {
+  pad_sample(s, x, channels, padded);
+  const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        const int64_t w_start = kw * s.dil_w - s.pad_w;
-        int64_t lo, hi;
-        valid_range(s.OW, s.stride_w, w_start, s.W, lo, hi);
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += s.OW) {
-          const int64_t ih = oh * s.stride_h - s.pad_h + kh * s.dil_h;
-          if (ih < 0 || ih >= s.H) {
-            std::fill(row, row + s.OW, T(0));
-            continue;
-          }
-          const T* in = x + (c * s.H + ih) * s.W + w_start;
-          // Plain loops: rows are short (OW), where memcpy/memset calls cost more than the copy.
-          for (int64_t ow = 0; ow < lo; ++ow) row[ow] = T(0);
-          if (s.stride_w == 1)
-            for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow];
+        const T* tap = padded + c * padded_plane(s) + kh * s.dil_h * wp + kw * s.dil_w;
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count) {
+          const T* in = tap + oh * s.stride_h * wp;
+          if (sw == 1)
+            for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow];
           else
-            for (int64_t ow = lo; ow < hi; ++ow) row[ow] = in[ow * s.stride_w];
-          for (int64_t ow = hi; ow < s.OW; ++ow) row[ow] = T(0);
+            for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow * sw];
         }
       }
 }
 
-// The adjoint of im2col: dx[c][ih][iw] += col[...] (dx zeroed by the caller).
+// The adjoint of im2col: dx = crop(sum of col's taps into the padded plane).
 template <typename T>
-void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx) {
+void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded) {
+  const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
+  std::fill(padded, padded + channels * padded_plane(s), T(0));
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         const T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        const int64_t w_start = kw * s.dil_w - s.pad_w;
-        int64_t lo, hi;
-        valid_range(s.OW, s.stride_w, w_start, s.W, lo, hi);
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += s.OW) {
-          const int64_t ih = oh * s.stride_h - s.pad_h + kh * s.dil_h;
-          if (ih < 0 || ih >= s.H) continue;
-          T* out = dx + (c * s.H + ih) * s.W + w_start;
-          for (int64_t ow = lo; ow < hi; ++ow) out[ow * s.stride_w] += row[ow];
+        T* tap = padded + c * padded_plane(s) + kh * s.dil_h * wp + kw * s.dil_w;
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count) {
+          T* out = tap + oh * s.stride_h * wp;
+          if (sw == 1)
+            for (int64_t ow = 0; ow < ow_count; ++ow) out[ow] += row[ow];
+          else
+            for (int64_t ow = 0; ow < ow_count; ++ow) out[ow * sw] += row[ow];
         }
       }
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t h = 0; h < s.H; ++h) {
+      const T* from = padded + c * padded_plane(s) + (h + s.pad_h) * wp + s.pad_w;
+      T* to = dx + (c * s.H + h) * s.W;
+      for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
+    }
+}
+
+// Per-thread work memory of an im2col pass: the columns, then the padded sample.
+inline int64_t columns_size(const Conv2dShape& s) {
+  return s.pointwise() ? 0 : s.col_rows() * s.out_plane() + s.in_per_group() * padded_plane(s);
 }
 
 // Runs body(n, col_buffer, gemm_threads) for every sample: samples spread over
@@ -93,11 +105,13 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const bool direct = s.pointwise();
-  for_each_sample<T>(s.N, direct ? 0 : k * plane, [&](int64_t n, T* col, int threads) {
+  for_each_sample<T>(s.N, columns_size(s), [&](int64_t n, T* work, int threads) {
+    T* col = work;
+    T* padded = work + k * plane;
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
       T* yg = y + (n * s.O + g * og) * plane;
-      if (!direct) im2col(s, xg, cg, col);
+      if (!direct) im2col(s, xg, cg, col, padded);
       T beta = T(0);
       if (bias != nullptr) {  // start from the bias and let the GEMM accumulate onto it
         for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane, yg + (o + 1) * plane, bias[g * og + o]);
@@ -114,7 +128,9 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t in_plane = s.H * s.W;
   const bool direct = s.pointwise();
-  for_each_sample<T>(s.N, direct ? 0 : k * plane, [&](int64_t n, T* col, int threads) {
+  for_each_sample<T>(s.N, columns_size(s), [&](int64_t n, T* work, int threads) {
+    T* col = work;
+    T* padded = work + k * plane;
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* dyg = dy + (n * s.O + g * og) * plane;
       T* dxg = dx + (n * s.C + g * cg) * in_plane;
@@ -123,8 +139,7 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
         continue;
       }
       gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), col, plane, threads);
-      std::fill(dxg, dxg + cg * in_plane, T(0));
-      col2im(s, col, cg, dxg);
+      col2im(s, col, cg, dxg, padded);
     }
   });
 }
@@ -138,14 +153,16 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T:
   // the GEMM then packs only the narrow dy_g, never the wide im2col matrix.
   T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * weight_size);
-  for_each_sample<T>(chunks, direct ? 0 : k * plane, [&](int64_t chunk, T* col, int threads) {
+  for_each_sample<T>(chunks, columns_size(s), [&](int64_t chunk, T* work, int threads) {
+    T* col = work;
+    T* padded = work + k * plane;
     T* out = partials + chunk * weight_size;
     const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
     for (int64_t n = first; n < last; ++n)
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
-        if (!direct) im2col(s, xg, cg, col);
+        if (!direct) im2col(s, xg, cg, col, padded);
         gemm<T>(false, true, k, og, plane, T(1), direct ? xg : col, plane, dyg, plane, n == first ? T(0) : T(1),
                 out + g * k * og, og, threads);
       }
