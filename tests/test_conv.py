@@ -20,6 +20,7 @@ CONV_CASES = [
     (1, 2, 3, 3, 3, (3, 3), (1, 1), (0, 0), (1, 1), 1),      # output 1x1
     (9, 3, 6, 7, 2, (5, 5), (3, 2), (2, 2), (1, 1), 1),      # big kernel, uneven batch chunks
     (0, 3, 5, 5, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),      # empty batch
+    (2, 3, 7, 6, 6, (3, 2), (2, 1), (1, 1), (2, 1), 3),      # depthwise, multiplier 2, strided, dilated
 ]
 
 
@@ -59,9 +60,10 @@ def test_conv2d_gradcheck(case):
     gradcheck(lambda x_, w_, b_: F.conv2d(x_, w_, b_, stride, padding, dilation, groups), [x, w, b])
 
 
-@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[4], (64, 8, 12, 12, 16, (3, 3), (1, 1), (1, 1),
-                                                                  (1, 1), 1), (1, 16, 20, 20, 16, (3, 3), (1, 1),
-                                                                               (1, 1), (1, 1), 1)])
+@pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[4],
+                                  (64, 8, 12, 12, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+                                  (1, 16, 20, 20, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
+                                  (8, 16, 12, 12, 32, (3, 3), (2, 1), (1, 1), (1, 2), 16)])  # depthwise x2
 def test_conv2d_bitwise_equal_for_1_and_2_threads(each_isa, threads, case):
     x, w, b = _conv_inputs(case, np.float32)
     stride, padding, dilation, groups = case[6:]

@@ -6,6 +6,8 @@
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "gemm/gemm.h"
+#include "ops/conv2d_depthwise.h"
+#include "ops/reduce.h"
 
 namespace fastnn {
 namespace {
@@ -103,6 +105,7 @@ void for_each_sample(int64_t samples, int64_t col_size, Body&& body) {
 
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
+  if (s.in_per_group() == 1) return depthwise::forward(s, x, w, bias, y);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const bool direct = s.pointwise();
   for_each_sample<T>(s.N, columns_size(s), [&](int64_t n, T* work, int threads) {
@@ -125,6 +128,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
 
 template <typename T>
 void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+  if (s.in_per_group() == 1) return depthwise::backward_input(s, dy, w, dx);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t in_plane = s.H * s.W;
   const bool direct = s.pointwise();
@@ -146,6 +150,7 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
 
 template <typename T>
 void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
+  if (s.in_per_group() == 1) return depthwise::backward_weight(s, x, dy, dw, dbias);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t weight_size = s.O * k;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
@@ -181,12 +186,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
 #pragma omp parallel for schedule(static) if (s.O * s.N * plane >= 32768)
     for (int64_t o = 0; o < s.O; ++o) {
       T sum = T(0);
-      for (int64_t n = 0; n < s.N; ++n) {
-        const T* row = dy + (n * s.O + o) * plane;
-        T part = T(0);
-        for (int64_t i = 0; i < plane; ++i) part += row[i];
-        sum += part;
-      }
+      for (int64_t n = 0; n < s.N; ++n) sum += sum_fixed_order(dy + (n * s.O + o) * plane, plane);
       dbias[o] = sum;
     }
   }

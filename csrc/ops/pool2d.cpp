@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "ops/reduce.h"
+
 namespace fastnn {
 namespace {
 
@@ -207,8 +209,7 @@ void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t O
       for (int64_t ow = 0; ow < OW; ++ow) {
         const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
         T sum = T(0);
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) sum += in[ih * W + iw];
+        for (int64_t ih = h0; ih < h1; ++ih) sum += sum_fixed_order(in + ih * W + w0, w1 - w0);
         y[(p * OH + oh) * OW + ow] = sum / T((h1 - h0) * (w1 - w0));
       }
     }
