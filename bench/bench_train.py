@@ -105,7 +105,7 @@ def run(args, torch):
     rows = []
     for name, t in times.items():
         rows.append({"system": name, "step_ms": t * 1e3, "images_per_s": BATCH / t,
-                     "vs_torch": times["torch"] / t if "torch" in times else None,
+                     "vs_torch": times["torch"] / t if name != "torch" and "torch" in times else None,
                      "peak_mib": peak_memory(name, args.threads)})
     harness.print_table(f"CNN training step, batch {BATCH}, {args.threads} thread(s)", rows, COLUMNS)
     return rows
