@@ -84,3 +84,16 @@ def test_load_corrupt_or_truncated_file_raises(tmp_path):
         fastnn.load(garbage)
     with pytest.raises(OSError):
         fastnn.load(tmp_path / "missing.npz")
+
+
+def test_make_shapes_is_deterministic_and_balanced():
+    train, test = fastnn.datasets.make_shapes(n_train=600, n_test=100, seed=3)
+    again, _ = fastnn.datasets.make_shapes(n_train=600, n_test=100, seed=3)
+    x, y = train.tensors
+    assert x.shape == (600, 3, 32, 32) and x.dtype == np.float32 and y.dtype == np.int64
+    np.testing.assert_array_equal(x.numpy(), again.tensors[0].numpy())
+    counts = np.bincount(y.numpy(), minlength=10)
+    assert len(counts) == 10 and counts.min() > 30
+    assert len(test) == 100
+    other, _ = fastnn.datasets.make_shapes(n_train=600, n_test=100, seed=4)
+    assert not np.array_equal(x.numpy(), other.tensors[0].numpy())

@@ -16,3 +16,12 @@ def test_train_mlp_reaches_97_percent_on_digits():
     assert result.returncode == 0, result.stderr
     accuracy = float(re.search(r"final test accuracy ([0-9.]+)", result.stdout).group(1))
     assert accuracy >= 0.97
+
+
+def test_train_cnn_reaches_95_percent_on_shapes():
+    """A shortened run of examples/train_cnn.py (the full run: 8 epochs of 10,000 images)."""
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "train_cnn.py"), "--epochs", "3",
+                             "--train-size", "4000"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"final test accuracy ([0-9.]+)", result.stdout).group(1))
+    assert accuracy >= 0.95

@@ -20,24 +20,26 @@ constexpr int64_t kBatchChunk = 4;
 // so that every kernel tap reads a plain (strided) run with no bounds checks.
 inline int64_t padded_plane(const Conv2dShape& s) { return (s.H + 2 * s.pad_h) * (s.W + 2 * s.pad_w); }
 
+// im2col and col2im of one sample run on one thread when samples are spread
+// over the threads (threads == 1), else with every thread over the channels.
 template <typename T>
-void pad_sample(const Conv2dShape& s, const T* x, int64_t channels, T* padded) {
+void pad_channel(const Conv2dShape& s, const T* x, T* padded) {
   const int64_t wp = s.W + 2 * s.pad_w;
-  std::fill(padded, padded + channels * padded_plane(s), T(0));
-  for (int64_t c = 0; c < channels; ++c)
-    for (int64_t h = 0; h < s.H; ++h) {
-      const T* from = x + (c * s.H + h) * s.W;
-      T* to = padded + c * padded_plane(s) + (h + s.pad_h) * wp + s.pad_w;
-      for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
-    }
+  std::fill(padded, padded + padded_plane(s), T(0));
+  for (int64_t h = 0; h < s.H; ++h) {
+    const T* from = x + h * s.W;
+    T* to = padded + (h + s.pad_h) * wp + s.pad_w;
+    for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
+  }
 }
 
 // col[(c * KH + kh) * KW + kw][oh * OW + ow] = padded[c][oh*sh + kh*dh][ow*sw + kw*dw]
 template <typename T>
-void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded) {
-  pad_sample(s, x, channels, padded);
+void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded, int threads) {
   const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
-  for (int64_t c = 0; c < channels; ++c)
+#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
+  for (int64_t c = 0; c < channels; ++c) {
+    pad_channel(s, x + c * s.H * s.W, padded + c * padded_plane(s));
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
@@ -50,14 +52,16 @@ void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padde
             for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow * sw];
         }
       }
+  }
 }
 
 // The adjoint of im2col: dx = crop(sum of col's taps into the padded plane).
 template <typename T>
-void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded) {
+void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded, int threads) {
   const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
-  std::fill(padded, padded + channels * padded_plane(s), T(0));
-  for (int64_t c = 0; c < channels; ++c)
+#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
+  for (int64_t c = 0; c < channels; ++c) {
+    std::fill(padded + c * padded_plane(s), padded + (c + 1) * padded_plane(s), T(0));
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         const T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
@@ -70,12 +74,12 @@ void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padd
             for (int64_t ow = 0; ow < ow_count; ++ow) out[ow * sw] += row[ow];
         }
       }
-  for (int64_t c = 0; c < channels; ++c)
     for (int64_t h = 0; h < s.H; ++h) {
       const T* from = padded + c * padded_plane(s) + (h + s.pad_h) * wp + s.pad_w;
       T* to = dx + (c * s.H + h) * s.W;
       for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
     }
+  }
 }
 
 // Per-thread work memory of an im2col pass: the columns, then the padded sample.
@@ -114,7 +118,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
       T* yg = y + (n * s.O + g * og) * plane;
-      if (!direct) im2col(s, xg, cg, col, padded);
+      if (!direct) im2col(s, xg, cg, col, padded, threads);
       T beta = T(0);
       if (bias != nullptr) {  // start from the bias and let the GEMM accumulate onto it
         for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane, yg + (o + 1) * plane, bias[g * og + o]);
@@ -143,7 +147,7 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
         continue;
       }
       gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), col, plane, threads);
-      col2im(s, col, cg, dxg, padded);
+      col2im(s, col, cg, dxg, padded, threads);
     }
   });
 }
@@ -167,7 +171,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
-        if (!direct) im2col(s, xg, cg, col, padded);
+        if (!direct) im2col(s, xg, cg, col, padded, threads);
         gemm<T>(false, true, k, og, plane, T(1), direct ? xg : col, plane, dyg, plane, n == first ? T(0) : T(1),
                 out + g * k * og, og, threads);
       }
