@@ -86,31 +86,34 @@ void max_pool_2x2(const Pool2dShape& s, const T* __restrict in, T* __restrict ou
   }
 }
 
+// Any window: the running maxima of a whole output row are updated tap by
+// tap, in PyTorch's scan order (kh, then kw), so consecutive outputs are
+// independent work. Each maximum starts at -inf at its window's first valid
+// element, as PyTorch does.
 template <typename T>
-void max_pool_general(const Pool2dShape& s, const T* in, T* out, int64_t* idx) {
+void max_pool_general(const Pool2dShape& s, const int64_t* first_col, const int64_t* col_lo, const int64_t* col_hi,
+                      const T* in, T* out, int64_t* idx) {
+  const int64_t OW = s.OW, W = s.W, sw = s.stride_w;
   for (int64_t oh = 0; oh < s.OH; ++oh) {
     const int64_t h_start = oh * s.stride_h - s.pad_h;
     int64_t kh_lo, kh_hi;
     tap_range(h_start, s.KH, s.dil_h, s.H, kh_lo, kh_hi);
-    for (int64_t ow = 0; ow < s.OW; ++ow) {
-      const int64_t w_start = ow * s.stride_w - s.pad_w;
-      int64_t kw_lo, kw_hi;
-      tap_range(w_start, s.KW, s.dil_w, s.W, kw_lo, kw_hi);
-      int64_t at = -1;
-      T best = -std::numeric_limits<T>::infinity();
-      if (kh_lo < kh_hi && kw_lo < kw_hi) {
-        at = (h_start + kh_lo * s.dil_h) * s.W + w_start + kw_lo * s.dil_w;
-        best = in[at];
-      }
-      for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
-        const int64_t row = (h_start + kh * s.dil_h) * s.W;
-        for (int64_t kw = kw_lo; kw < kw_hi; ++kw) {
-          const int64_t pos = row + w_start + kw * s.dil_w;
-          take_max(in[pos], pos, best, at);
+    T* best = out + oh * OW;
+    int64_t* at = idx + oh * OW;
+    const int64_t first_row = (h_start + kh_lo * s.dil_h) * W;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      best[ow] = -std::numeric_limits<T>::infinity();
+      at[ow] = first_row + first_col[ow];
+    }
+    for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+      const int64_t row = (h_start + kh * s.dil_h) * W;
+      for (int64_t kw = 0; kw < s.KW; ++kw) {
+        const int64_t offset = kw * s.dil_w - s.pad_w;  // input column of output 0 for this tap
+        for (int64_t ow = col_lo[kw]; ow < col_hi[kw]; ++ow) {
+          const int64_t pos = row + ow * sw + offset;
+          take_max(in[pos], pos, best[ow], at[ow]);
         }
       }
-      out[oh * s.OW + ow] = best;
-      idx[oh * s.OW + ow] = at;
     }
   }
 }
@@ -122,12 +125,27 @@ void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
   const bool two_by_two = s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 &&
                           s.pad_w == 0 && s.dil_h == 1 && s.dil_w == 1;
+  // Per output column: the first valid input column of its window; per tap
+  // kw: the output columns whose input column is inside the row.
+  std::vector<int64_t> first_col(s.OW), col_lo(s.KW), col_hi(s.KW);
+  for (int64_t ow = 0; ow < s.OW; ++ow) {
+    int64_t lo, hi;
+    tap_range(ow * s.stride_w - s.pad_w, s.KW, s.dil_w, s.W, lo, hi);
+    first_col[ow] = ow * s.stride_w - s.pad_w + lo * s.dil_w;
+  }
+  for (int64_t kw = 0; kw < s.KW; ++kw) {
+    const int64_t offset = kw * s.dil_w - s.pad_w;  // ow * stride + offset must lie in [0, W)
+    col_lo[kw] = offset >= 0 ? 0 : (-offset + s.stride_w - 1) / s.stride_w;
+    col_hi[kw] = offset >= s.W ? 0 : std::min<int64_t>(s.OW, (s.W - 1 - offset) / s.stride_w + 1);
+    col_hi[kw] = std::max(col_hi[kw], col_lo[kw]);
+  }
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     if (two_by_two)
       max_pool_2x2(s, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
     else
-      max_pool_general(s, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
+      max_pool_general(s, first_col.data(), col_lo.data(), col_hi.data(), x + p * in_plane, y + p * out_plane,
+                       indices + p * out_plane);
   }
 }
 
