@@ -8,58 +8,39 @@
 namespace fastnn::bindings {
 namespace {
 
-using Pair = std::pair<int64_t, int64_t>;
-
-std::string pair_str(const Pair& p) { return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")"; }
-
 // Validates every hyper-parameter and shape relation and derives the output size.
 Conv2dShape conv_shape(const std::vector<int64_t>& x, const std::vector<int64_t>& w, Pair stride, Pair padding,
                        Pair dilation, int64_t groups) {
-  auto shape_of = [](const std::vector<int64_t>& v) {
-    std::string out = "(";
-    for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
-    return out + ")";
-  };
-  if (x.size() != 4) throw py::value_error("conv2d: input must be 4-D (N, C, H, W), got shape " + shape_of(x));
-  if (w.size() != 4) throw py::value_error("conv2d: weight must be 4-D (O, C/groups, KH, KW), got shape " + shape_of(w));
-  if (stride.first <= 0 || stride.second <= 0) throw py::value_error("conv2d: stride must be positive, got " + pair_str(stride));
-  if (dilation.first <= 0 || dilation.second <= 0)
-    throw py::value_error("conv2d: dilation must be positive, got " + pair_str(dilation));
-  if (padding.first < 0 || padding.second < 0) throw py::value_error("conv2d: padding must be >= 0, got " + pair_str(padding));
+  if (x.size() != 4) throw py::value_error("conv2d: input must be 4-D (N, C, H, W), got shape " + dims_str(x));
+  if (w.size() != 4) throw py::value_error("conv2d: weight must be 4-D (O, C/groups, KH, KW), got shape " + dims_str(w));
+  check_window("conv2d", stride, padding, dilation);
   if (groups <= 0) throw py::value_error("conv2d: groups must be positive, got " + std::to_string(groups));
   if (x[1] % groups != 0 || w[0] % groups != 0)
     throw py::value_error("conv2d: groups=" + std::to_string(groups) + " must divide the input channels (input " +
-                          shape_of(x) + ") and the output channels (weight " + shape_of(w) + ")");
+                          dims_str(x) + ") and the output channels (weight " + dims_str(w) + ")");
   if (w[1] * groups != x[1])
-    throw py::value_error("conv2d: weight " + shape_of(w) + " expects " + std::to_string(w[1] * groups) +
-                          " input channels (groups=" + std::to_string(groups) + "), but input " + shape_of(x) +
+    throw py::value_error("conv2d: weight " + dims_str(w) + " expects " + std::to_string(w[1] * groups) +
+                          " input channels (groups=" + std::to_string(groups) + "), but input " + dims_str(x) +
                           " has " + std::to_string(x[1]));
-  if (w[2] <= 0 || w[3] <= 0 || w[0] <= 0) throw py::value_error("conv2d: weight has an empty dimension: " + shape_of(w));
+  if (w[2] <= 0 || w[3] <= 0 || w[0] <= 0) throw py::value_error("conv2d: weight has an empty dimension: " + dims_str(w));
   Conv2dShape s{x[0], x[1], x[2], x[3], w[0], w[2], w[3], stride.first, stride.second, padding.first,
                 padding.second, dilation.first, dilation.second, groups, 0, 0};
   const int64_t eff_h = s.dil_h * (s.KH - 1) + 1, eff_w = s.dil_w * (s.KW - 1) + 1;
   if (eff_h > s.H + 2 * s.pad_h || eff_w > s.W + 2 * s.pad_w)
     throw py::value_error("conv2d: kernel size (dilated) (" + std::to_string(eff_h) + ", " + std::to_string(eff_w) +
                           ") is larger than the padded input (" + std::to_string(s.H + 2 * s.pad_h) + ", " +
-                          std::to_string(s.W + 2 * s.pad_w) + "); input " + shape_of(x) + ", weight " + shape_of(w));
+                          std::to_string(s.W + 2 * s.pad_w) + "); input " + dims_str(x) + ", weight " + dims_str(w));
   s.OH = (s.H + 2 * s.pad_h - eff_h) / s.stride_h + 1;
   s.OW = (s.W + 2 * s.pad_w - eff_w) / s.stride_w + 1;
   return s;
 }
-
-std::vector<int64_t> dims(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
-
-template <typename T>
-const T* ptr(const py::array& a) { return static_cast<const T*>(a.data()); }
-template <typename T>
-T* mutable_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
 
 py::array forward(const py::array& x, const py::array& w, const py::object& bias, Pair stride, Pair padding,
                   Pair dilation, int64_t groups) {
   check_float_array(x, "input");
   check_float_array(w, "weight");
   check_same_dtype(x, "input", w, "weight");
-  const Conv2dShape s = conv_shape(dims(x), dims(w), stride, padding, dilation, groups);
+  const Conv2dShape s = conv_shape(dims_of(x), dims_of(w), stride, padding, dilation, groups);
   py::array b;
   if (!bias.is_none()) {
     b = py::cast<py::array>(bias);
@@ -70,9 +51,9 @@ py::array forward(const py::array& x, const py::array& w, const py::object& bias
   py::array y(x.dtype(), std::vector<py::ssize_t>{s.N, s.O, s.OH, s.OW});
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T* pb = bias.is_none() ? nullptr : ptr<T>(b);
-    const T *px = ptr<T>(x), *pw = ptr<T>(w);
-    T* py_ = mutable_ptr<T>(y);
+    const T* pb = bias.is_none() ? nullptr : data_of<T>(b);
+    const T *px = data_of<T>(x), *pw = data_of<T>(w);
+    T* py_ = mutable_data_of<T>(y);
     py::gil_scoped_release release;
     conv2d_forward<T>(s, px, pw, pb, py_);
     return 0;
@@ -85,13 +66,13 @@ py::array backward_input(const py::array& dy, const py::array& w, const std::vec
   check_float_array(dy, "grad_output");
   check_float_array(w, "weight");
   check_same_dtype(dy, "grad_output", w, "weight");
-  const Conv2dShape s = conv_shape(input_shape, dims(w), stride, padding, dilation, groups);
+  const Conv2dShape s = conv_shape(input_shape, dims_of(w), stride, padding, dilation, groups);
   check_shape(dy, "grad_output", {s.N, s.O, s.OH, s.OW});
   py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
-    const T *pdy = ptr<T>(dy), *pw = ptr<T>(w);
-    T* pdx = mutable_ptr<T>(dx);
+    const T *pdy = data_of<T>(dy), *pw = data_of<T>(w);
+    T* pdx = mutable_data_of<T>(dx);
     py::gil_scoped_release release;
     conv2d_backward_input<T>(s, pdy, pw, pdx);
     return 0;
@@ -104,15 +85,15 @@ py::tuple backward_weight(const py::array& x, const py::array& dy, const std::ve
   check_float_array(x, "input");
   check_float_array(dy, "grad_output");
   check_same_dtype(x, "input", dy, "grad_output");
-  const Conv2dShape s = conv_shape(dims(x), weight_shape, stride, padding, dilation, groups);
+  const Conv2dShape s = conv_shape(dims_of(x), weight_shape, stride, padding, dilation, groups);
   check_shape(dy, "grad_output", {s.N, s.O, s.OH, s.OW});
   py::array dw(x.dtype(), std::vector<py::ssize_t>(weight_shape.begin(), weight_shape.end()));
   py::array db = bias ? py::array(x.dtype(), std::vector<py::ssize_t>{s.O}) : py::array();
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T *px = ptr<T>(x), *pdy = ptr<T>(dy);
-    T* pdw = mutable_ptr<T>(dw);
-    T* pdb = bias ? mutable_ptr<T>(db) : nullptr;
+    const T *px = data_of<T>(x), *pdy = data_of<T>(dy);
+    T* pdw = mutable_data_of<T>(dw);
+    T* pdb = bias ? mutable_data_of<T>(db) : nullptr;
     py::gil_scoped_release release;
     conv2d_backward_weight<T>(s, px, pdy, pdw, pdb);
     return 0;

@@ -9,16 +9,6 @@
 namespace fastnn::bindings {
 namespace {
 
-using Pair = std::pair<int64_t, int64_t>;
-
-std::string pair_str(const Pair& p) { return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")"; }
-
-std::string dims_str(const std::vector<int64_t>& v) {
-  std::string out = "(";
-  for (size_t i = 0; i < v.size(); ++i) out += (i ? ", " : "") + std::to_string(v[i]);
-  return out + ")";
-}
-
 // PyTorch's pooling output size: with ceil_mode the last window must still
 // start inside the input or its left padding.
 int64_t pooled_size(int64_t in, int64_t k, int64_t pad, int64_t stride, int64_t dil, bool ceil_mode) {
@@ -35,10 +25,7 @@ Pool2dShape pool_shape(const char* fn, const std::vector<int64_t>& x, Pair kerne
   if (x.size() != 4) throw py::value_error(name + ": input must be 4-D (N, C, H, W), got shape " + dims_str(x));
   if (kernel.first <= 0 || kernel.second <= 0)
     throw py::value_error(name + ": kernel_size must be positive, got " + pair_str(kernel));
-  if (stride.first <= 0 || stride.second <= 0) throw py::value_error(name + ": stride must be positive, got " + pair_str(stride));
-  if (dilation.first <= 0 || dilation.second <= 0)
-    throw py::value_error(name + ": dilation must be positive, got " + pair_str(dilation));
-  if (padding.first < 0 || padding.second < 0) throw py::value_error(name + ": padding must be >= 0, got " + pair_str(padding));
+  check_window(name, stride, padding, dilation);
   if (padding.first > kernel.first / 2 || padding.second > kernel.second / 2)
     throw py::value_error(name + ": padding " + pair_str(padding) + " should be at most half of kernel_size " +
                           pair_str(kernel));
@@ -53,23 +40,17 @@ Pool2dShape pool_shape(const char* fn, const std::vector<int64_t>& x, Pair kerne
   return s;
 }
 
-std::vector<int64_t> dims(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
 std::vector<py::ssize_t> out_dims(const std::vector<int64_t>& x, int64_t oh, int64_t ow) { return {x[0], x[1], oh, ow}; }
-
-template <typename T>
-const T* ptr(const py::array& a) { return static_cast<const T*>(a.data()); }
-template <typename T>
-T* mutable_ptr(py::array& a) { return static_cast<T*>(a.mutable_data()); }
 
 py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
   check_float_array(x, "input");
-  const Pool2dShape s = pool_shape("max_pool2d", dims(x), kernel, stride, padding, dilation, ceil_mode);
-  py::array y(x.dtype(), out_dims(dims(x), s.OH, s.OW));
-  py::array_t<int64_t> indices(out_dims(dims(x), s.OH, s.OW));
+  const Pool2dShape s = pool_shape("max_pool2d", dims_of(x), kernel, stride, padding, dilation, ceil_mode);
+  py::array y(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
+  py::array_t<int64_t> indices(out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T* px = ptr<T>(x);
-    T* py_ = mutable_ptr<T>(y);
+    const T* px = data_of<T>(x);
+    T* py_ = mutable_data_of<T>(y);
     int64_t* pi = indices.mutable_data();
     py::gil_scoped_release release;
     max_pool2d_forward<T>(s, px, py_, pi);
@@ -85,7 +66,7 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
                          std::string(py::str(indices.dtype())) + " " + shape_str(indices));
   if (input_shape.size() != 4 || dy.ndim() != 4 || dy.shape(0) != input_shape[0] || dy.shape(1) != input_shape[1])
     throw py::value_error("max_pool2d: grad_output " + shape_str(dy) + " does not match input " + dims_str(input_shape));
-  check_shape(indices, "indices", dims(dy));
+  check_shape(indices, "indices", dims_of(dy));
   const int64_t plane = input_shape[2] * input_shape[3];
   const int64_t* pi = static_cast<const int64_t*>(indices.data());
   for (py::ssize_t i = 0; i < indices.size(); ++i)
@@ -97,8 +78,8 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
   py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
-    const T* pdy = ptr<T>(dy);
-    T* pdx = mutable_ptr<T>(dx);
+    const T* pdy = data_of<T>(dy);
+    T* pdx = mutable_data_of<T>(dx);
     py::gil_scoped_release release;
     max_pool2d_backward<T>(s, pdy, pi, pdx);
     return 0;
@@ -109,12 +90,12 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
 py::array avg_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, bool ceil_mode,
                       bool count_include_pad, int64_t divisor) {
   check_float_array(x, "input");
-  const Pool2dShape s = pool_shape("avg_pool2d", dims(x), kernel, stride, padding, {1, 1}, ceil_mode);
-  py::array y(x.dtype(), out_dims(dims(x), s.OH, s.OW));
+  const Pool2dShape s = pool_shape("avg_pool2d", dims_of(x), kernel, stride, padding, {1, 1}, ceil_mode);
+  py::array y(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T* px = ptr<T>(x);
-    T* py_ = mutable_ptr<T>(y);
+    const T* px = data_of<T>(x);
+    T* py_ = mutable_data_of<T>(y);
     py::gil_scoped_release release;
     avg_pool2d_forward<T>(s, px, py_, count_include_pad, divisor);
     return 0;
@@ -130,8 +111,8 @@ py::array avg_backward(const py::array& dy, const std::vector<int64_t>& input_sh
   py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
-    const T* pdy = ptr<T>(dy);
-    T* pdx = mutable_ptr<T>(dx);
+    const T* pdy = data_of<T>(dy);
+    T* pdx = mutable_data_of<T>(dx);
     py::gil_scoped_release release;
     avg_pool2d_backward<T>(s, pdy, pdx, count_include_pad, divisor);
     return 0;
@@ -149,13 +130,13 @@ void check_adaptive(const std::vector<int64_t>& x, Pair out) {
 
 py::array adaptive_forward(const py::array& x, Pair output_size) {
   check_float_array(x, "input");
-  const std::vector<int64_t> d = dims(x);
+  const std::vector<int64_t> d = dims_of(x);
   check_adaptive(d, output_size);
   py::array y(x.dtype(), out_dims(d, output_size.first, output_size.second));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T* px = ptr<T>(x);
-    T* py_ = mutable_ptr<T>(y);
+    const T* px = data_of<T>(x);
+    T* py_ = mutable_data_of<T>(y);
     py::gil_scoped_release release;
     adaptive_avg_pool2d_forward<T>(d[0] * d[1], d[2], d[3], output_size.first, output_size.second, px, py_);
     return 0;
@@ -172,8 +153,8 @@ py::array adaptive_backward(const py::array& dy, const std::vector<int64_t>& inp
   py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
-    const T* pdy = ptr<T>(dy);
-    T* pdx = mutable_ptr<T>(dx);
+    const T* pdy = data_of<T>(dy);
+    T* pdx = mutable_data_of<T>(dx);
     py::gil_scoped_release release;
     adaptive_avg_pool2d_backward<T>(input_shape[0] * input_shape[1], input_shape[2], input_shape[3], out.first,
                                     out.second, pdy, pdx);

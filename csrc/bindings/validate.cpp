@@ -80,3 +80,24 @@ void check_shape(const py::array& a, const char* name, const std::vector<py::ssi
 }
 
 }  // namespace fastnn::bindings
+
+namespace fastnn::bindings {
+
+std::string pair_str(const Pair& p) { return "(" + std::to_string(p.first) + ", " + std::to_string(p.second) + ")"; }
+
+std::string dims_str(const std::vector<int64_t>& dims) {
+  std::string out = "(";
+  for (size_t i = 0; i < dims.size(); ++i) out += (i ? ", " : "") + std::to_string(dims[i]);
+  return out + (dims.size() == 1 ? ",)" : ")");
+}
+
+std::vector<int64_t> dims_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
+
+void check_window(const std::string& fn, Pair stride, Pair padding, Pair dilation) {
+  if (stride.first <= 0 || stride.second <= 0) throw py::value_error(fn + ": stride must be positive, got " + pair_str(stride));
+  if (dilation.first <= 0 || dilation.second <= 0)
+    throw py::value_error(fn + ": dilation must be positive, got " + pair_str(dilation));
+  if (padding.first < 0 || padding.second < 0) throw py::value_error(fn + ": padding must be >= 0, got " + pair_str(padding));
+}
+
+}  // namespace fastnn::bindings

@@ -5,6 +5,7 @@
 #include <pybind11/pybind11.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace fastnn::bindings {
@@ -25,6 +26,23 @@ void check_same_dtype(const py::array& a, const char* a_name, const py::array& b
 void check_shape(const py::array& a, const char* name, const std::vector<py::ssize_t>& expected);
 
 bool is_float32(const py::array& a);
+
+// Window hyper-parameters (height, width), their text, and array shapes as vectors.
+using Pair = std::pair<int64_t, int64_t>;
+std::string pair_str(const Pair& p);
+std::string dims_str(const std::vector<int64_t>& dims);
+std::vector<int64_t> dims_of(const py::array& a);
+// stride >= 1, dilation >= 1, padding >= 0, else a ValueError naming fn.
+void check_window(const std::string& fn, Pair stride, Pair padding, Pair dilation);
+
+template <typename T>
+const T* data_of(const py::array& a) {
+  return static_cast<const T*>(a.data());
+}
+template <typename T>
+T* mutable_data_of(py::array& a) {
+  return static_cast<T*>(a.mutable_data());
+}
 
 // Calls fn<float> or fn<double> by the dtype of `a` (already checked).
 template <typename Fn>
