@@ -16,41 +16,62 @@ namespace {
 // in the same order whatever the thread count.
 constexpr int64_t kBatchChunk = 4;
 
-// im2col and col2im go through a zero-padded copy of one sample's channels,
-// so that every kernel tap reads a plain (strided) run with no bounds checks.
-inline int64_t padded_plane(const Conv2dShape& s) { return (s.H + 2 * s.pad_h) * (s.W + 2 * s.pad_w); }
+// im2col and col2im go through a zero-padded copy of each channel whose
+// columns are split into phases modulo the horizontal stride: element (h, w)
+// sits in phase w % stride at column w / stride. Every kernel tap then reads
+// (or, in col2im, adds to) one contiguous run per output row, strided
+// convolutions included, with no bounds checks.
+struct PaddedLayout {
+  int64_t hp, wp, phases, wq;
+  explicit PaddedLayout(const Conv2dShape& s)
+      : hp(s.H + 2 * s.pad_h), wp(s.W + 2 * s.pad_w), phases(s.stride_w), wq((wp + s.stride_w - 1) / s.stride_w) {}
+  int64_t size() const { return phases * hp * wq; }
+  int64_t at(int64_t h, int64_t w) const { return (w % phases) * hp * wq + h * wq + w / phases; }
+  // Start of tap (kh, kw)'s run for output row 0.
+  int64_t tap(const Conv2dShape& s, int64_t kh, int64_t kw) const { return at(kh * s.dil_h, kw * s.dil_w); }
+};
 
 // im2col and col2im of one sample run on one thread when samples are spread
 // over the threads (threads == 1), else with every thread over the channels.
+// Visits the padded positions of input row h: f(padded index, input column).
+// The phase and column advance by counting, not dividing.
+template <typename F>
+inline void for_row(const Conv2dShape& s, const PaddedLayout& p, int64_t h, F&& f) {
+  const int64_t row = (h + s.pad_h) * p.wq, phase_size = p.hp * p.wq;
+  int64_t phase = s.pad_w % p.phases, column = s.pad_w / p.phases;
+  for (int64_t w = 0; w < s.W; ++w) {
+    f(phase * phase_size + row + column, w);
+    if (++phase == p.phases) {
+      phase = 0;
+      ++column;
+    }
+  }
+}
+
 template <typename T>
-void pad_channel(const Conv2dShape& s, const T* x, T* padded) {
-  const int64_t wp = s.W + 2 * s.pad_w;
-  std::fill(padded, padded + padded_plane(s), T(0));
+void pad_channel(const Conv2dShape& s, const PaddedLayout& p, const T* x, T* padded) {
+  std::fill(padded, padded + p.size(), T(0));
   for (int64_t h = 0; h < s.H; ++h) {
     const T* from = x + h * s.W;
-    T* to = padded + (h + s.pad_h) * wp + s.pad_w;
-    for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
+    for_row(s, p, h, [&](int64_t at, int64_t w) { padded[at] = from[w]; });
   }
 }
 
 // col[(c * KH + kh) * KW + kw][oh * OW + ow] = padded[c][oh*sh + kh*dh][ow*sw + kw*dw]
 template <typename T>
 void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded, int threads) {
-  const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
+  const PaddedLayout p(s);
+  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
 #pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
   for (int64_t c = 0; c < channels; ++c) {
-    pad_channel(s, x + c * s.H * s.W, padded + c * padded_plane(s));
+    T* plane = padded + c * p.size();
+    pad_channel(s, p, x + c * s.H * s.W, plane);
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        const T* tap = padded + c * padded_plane(s) + kh * s.dil_h * wp + kw * s.dil_w;
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count) {
-          const T* in = tap + oh * s.stride_h * wp;
-          if (sw == 1)
-            for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow];
-          else
-            for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow * sw];
-        }
+        const T* in = plane + p.tap(s, kh, kw);
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, in += row_step)
+          for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow];
       }
   }
 }
@@ -58,33 +79,30 @@ void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padde
 // The adjoint of im2col: dx = crop(sum of col's taps into the padded plane).
 template <typename T>
 void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded, int threads) {
-  const int64_t wp = s.W + 2 * s.pad_w, ow_count = s.OW, sw = s.stride_w;
+  const PaddedLayout p(s);
+  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
 #pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
   for (int64_t c = 0; c < channels; ++c) {
-    std::fill(padded + c * padded_plane(s), padded + (c + 1) * padded_plane(s), T(0));
+    T* plane = padded + c * p.size();
+    std::fill(plane, plane + p.size(), T(0));
     for (int64_t kh = 0; kh < s.KH; ++kh)
       for (int64_t kw = 0; kw < s.KW; ++kw) {
         const T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        T* tap = padded + c * padded_plane(s) + kh * s.dil_h * wp + kw * s.dil_w;
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count) {
-          T* out = tap + oh * s.stride_h * wp;
-          if (sw == 1)
-            for (int64_t ow = 0; ow < ow_count; ++ow) out[ow] += row[ow];
-          else
-            for (int64_t ow = 0; ow < ow_count; ++ow) out[ow * sw] += row[ow];
-        }
+        T* out = plane + p.tap(s, kh, kw);
+        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, out += row_step)
+          for (int64_t ow = 0; ow < ow_count; ++ow) out[ow] += row[ow];
       }
+    T* to = dx + c * s.H * s.W;
     for (int64_t h = 0; h < s.H; ++h) {
-      const T* from = padded + c * padded_plane(s) + (h + s.pad_h) * wp + s.pad_w;
-      T* to = dx + (c * s.H + h) * s.W;
-      for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
+      T* dst = to + h * s.W;
+      for_row(s, p, h, [&](int64_t at, int64_t w) { dst[w] = plane[at]; });
     }
   }
 }
 
 // Per-thread work memory of an im2col pass: the columns, then the padded sample.
 inline int64_t columns_size(const Conv2dShape& s) {
-  return s.pointwise() ? 0 : s.col_rows() * s.out_plane() + s.in_per_group() * padded_plane(s);
+  return s.pointwise() ? 0 : s.col_rows() * s.out_plane() + s.in_per_group() * PaddedLayout(s).size();
 }
 
 // Runs body(n, col_buffer, gemm_threads) for every sample: samples spread over
