@@ -69,7 +69,8 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
   check_shape(indices, "indices", dims_of(dy));
   const int64_t plane = input_shape[2] * input_shape[3];
   const int64_t* pi = static_cast<const int64_t*>(indices.data());
-  for (py::ssize_t i = 0; i < indices.size(); ++i)
+  const py::ssize_t count = indices.size();  // array::size() multiplies the shape on every call
+  for (py::ssize_t i = 0; i < count; ++i)
     if (pi[i] < -1 || pi[i] >= plane)
       throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
                             std::to_string(plane) + " elements");

@@ -38,6 +38,12 @@ inline int64_t avg_divisor(const Window& win, bool count_include_pad, int64_t di
   return count_include_pad ? win.padded_size : (win.h1 - win.h0) * (win.w1 - win.w0);
 }
 
+// The common 2x2 stride-2 window without padding or dilation.
+inline bool is_2x2(const Pool2dShape& s) {
+  return s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
+         s.dil_h == 1 && s.dil_w == 1;
+}
+
 inline int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
 inline int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
 
@@ -123,8 +129,7 @@ void max_pool_general(const Pool2dShape& s, const int64_t* first_col, const int6
 template <typename T>
 void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
-  const bool two_by_two = s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 &&
-                          s.pad_w == 0 && s.dil_h == 1 && s.dil_w == 1;
+  const bool two_by_two = is_2x2(s);
   // Per output column: the first valid input column of its window; per tap
   // kw: the output columns whose input column is inside the row.
   std::vector<int64_t> first_col(s.OW), col_lo(s.KW), col_hi(s.KW);
@@ -181,9 +186,45 @@ inline AvgPlan plan_avg(const Pool2dShape& s, bool count_include_pad, int64_t di
   return plan;
 }
 
+// 2x2 stride-2 average without padding: every window holds 4 inputs, summed
+// row by row as the general path does.
+template <typename T>
+void avg_pool_2x2(const Pool2dShape& s, const T* __restrict in, T* __restrict out, T scale) {
+  const int64_t OH = s.OH, OW = s.OW, W = s.W;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const T* r0 = in + 2 * oh * W;
+    const T* r1 = r0 + W;
+    for (int64_t ow = 0; ow < OW; ++ow)
+      out[oh * OW + ow] = ((r0[2 * ow] + r0[2 * ow + 1]) + (r1[2 * ow] + r1[2 * ow + 1])) * scale;
+  }
+}
+
+// Its adjoint: each input gets its window's share; inputs no window covers
+// (an odd last row or column) get zero.
+template <typename T>
+void avg_pool_2x2_backward(const Pool2dShape& s, const T* __restrict grad, T* __restrict out, T scale) {
+  const int64_t OH = s.OH, OW = s.OW, W = s.W;
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    T* r0 = out + 2 * oh * W;
+    T* r1 = r0 + W;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      const T share = grad[oh * OW + ow] * scale;
+      r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = share;
+    }
+    for (int64_t w = 2 * OW; w < W; ++w) r0[w] = r1[w] = T(0);
+  }
+  std::fill(out + 2 * OH * W, out + s.H * W, T(0));
+}
+
 template <typename T>
 void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, bool count_include_pad, int64_t divisor) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
+  if (is_2x2(s)) {
+    const T scale = T(1.0 / double(divisor > 0 ? divisor : 4));
+#pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
+    for (int64_t p = 0; p < s.planes; ++p) avg_pool_2x2(s, x + p * in_plane, y + p * out_plane, scale);
+    return;
+  }
   const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
@@ -202,6 +243,12 @@ void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, bool count_inclu
 template <typename T>
 void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_include_pad, int64_t divisor) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
+  if (is_2x2(s)) {
+    const T scale = T(1.0 / double(divisor > 0 ? divisor : 4));
+#pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
+    for (int64_t p = 0; p < s.planes; ++p) avg_pool_2x2_backward(s, dy + p * out_plane, dx + p * in_plane, scale);
+    return;
+  }
   const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
