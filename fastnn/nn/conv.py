@@ -4,6 +4,7 @@ import math
 import numpy as np
 
 from .. import functional as F
+from ..ops.conv import _pair
 from . import init
 from .module import Module, Parameter
 
@@ -31,9 +32,9 @@ class Conv2d(Module):
         if padding_mode != "zeros":
             raise ValueError(f"Conv2d: only padding_mode='zeros' is supported, got {padding_mode!r}")
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = F._pair(kernel_size, "kernel_size")
-        self.stride, self.dilation = F._pair(stride, "stride"), F._pair(dilation, "dilation")
-        self.padding = padding if isinstance(padding, str) else F._pair(padding, "padding")
+        self.kernel_size = _pair(kernel_size, "kernel_size")
+        self.stride, self.dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+        self.padding = padding if isinstance(padding, str) else _pair(padding, "padding")
         self.groups = groups
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype))

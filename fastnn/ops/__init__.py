@@ -1,0 +1,1 @@
+"""The differentiable ops, one module per family; fastnn.functional gathers them."""

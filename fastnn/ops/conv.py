@@ -1,0 +1,149 @@
+"""Convolution and pooling on the C++ kernels."""
+import numbers
+
+import numpy as np
+
+from .. import _C
+from ..autograd import Function
+from ..tensor import Tensor
+from .shape import squeeze, unsqueeze
+
+# -- convolution and pooling (C++ kernels) -------------------------------------------
+def _pair(value, name):
+    if isinstance(value, numbers.Integral):
+        return (int(value), int(value))
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, numbers.Integral) for v in value):
+        raise ValueError(f"{name} must be an int or a pair of ints, got {value}")
+    return (int(value[0]), int(value[1]))
+
+
+def _conv_padding(padding, kernel, stride, dilation):
+    if padding == "valid":
+        return (0, 0)
+    if padding == "same":
+        if stride != (1, 1):
+            raise ValueError("padding='same' is not supported for strided convolutions")
+        totals = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        if any(t % 2 for t in totals):
+            raise ValueError(f"padding='same' with kernel {kernel} and dilation {dilation} needs uneven padding, "
+                             "which fastnn does not support; pad the input explicitly")
+        return (totals[0] // 2, totals[1] // 2)
+    if isinstance(padding, str):
+        raise ValueError(f"padding must be 'valid', 'same', an int or a pair, got {padding!r}")
+    return _pair(padding, "padding")
+
+
+class Conv2d(Function):
+    @staticmethod
+    def forward(ctx, x, weight, bias, stride, padding, dilation, groups):
+        ctx.save_for_backward(x, weight)
+        ctx.params = (stride, padding, dilation, groups)
+        ctx.has_bias = bias is not None
+        return _C.conv2d_forward(x, weight, bias, stride, padding, dilation, groups)
+
+    @staticmethod
+    def backward(ctx, grad):
+        x, weight = ctx.saved_tensors
+        grad = np.asarray(grad, order="C")
+        grad_x = grad_w = grad_b = None
+        if ctx.needs_input_grad[0]:
+            grad_x = _C.conv2d_backward_input(grad, weight, list(x.shape), *ctx.params)
+        if ctx.needs_input_grad[1] or (ctx.has_bias and ctx.needs_input_grad[2]):
+            grad_w, grad_b = _C.conv2d_backward_weight(x, grad, list(weight.shape), *ctx.params, ctx.has_bias)
+        return grad_x, grad_w, grad_b
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D convolution over NCHW input.
+
+    Shape: input (N, C, H, W), weight (O, C / groups, KH, KW), bias (O,),
+    output (N, O, OH, OW). padding: int, pair, 'valid' or 'same' (stride 1).
+    """
+    stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
+    if input.ndim != 4:
+        raise ValueError(f"conv2d: input must be 4-D (N, C, H, W), got shape {input.shape}")
+    if weight.ndim != 4:
+        raise ValueError(f"conv2d: weight must be 4-D (O, C/groups, KH, KW), got shape {weight.shape}")
+    padding = _conv_padding(padding, weight.shape[2:], stride, dilation)
+    return Conv2d.apply(input, weight, bias, stride, padding, dilation, int(groups))
+
+
+def _as_batched(input, fn):
+    """Pooling takes (N, C, H, W) or unbatched (C, H, W) input, as in PyTorch."""
+    if input.ndim == 3:
+        return unsqueeze(input, 0), True
+    if input.ndim != 4:
+        raise ValueError(f"{fn}: input must be 3-D (C, H, W) or 4-D (N, C, H, W), got shape {input.shape}")
+    return input, False
+
+
+class MaxPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, indices_out):
+        out, indices = _C.max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
+        ctx.indices, ctx.shape = indices, list(x.shape)
+        indices_out.append(indices)  # for return_indices, with or without a graph
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.max_pool2d_backward(np.asarray(grad, order="C"), ctx.indices, ctx.shape)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    x, unbatched = _as_batched(input, "max_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
+    indices = []
+    out = MaxPool2d.apply(x, kernel, stride, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode),
+                          indices)
+    if not return_indices:
+        return squeeze(out, 0) if unbatched else out
+    indices = Tensor._wrap(indices[0][0] if unbatched else indices[0])
+    return (squeeze(out, 0) if unbatched else out), indices
+
+
+class AvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, ceil_mode, count_include_pad, divisor):
+        ctx.args = (kernel, stride, padding, ceil_mode, count_include_pad, divisor)
+        ctx.shape = list(x.shape)
+        return _C.avg_pool2d_forward(x, *ctx.args)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.avg_pool2d_backward(np.asarray(grad, order="C"), ctx.shape, *ctx.args)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+               divisor_override=None):
+    x, unbatched = _as_batched(input, "avg_pool2d")
+    kernel = _pair(kernel_size, "kernel_size")
+    stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
+    if divisor_override is not None and divisor_override <= 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be positive, got {divisor_override}")
+    out = AvgPool2d.apply(x, kernel, stride, _pair(padding, "padding"), bool(ceil_mode), bool(count_include_pad),
+                          int(divisor_override or 0))
+    return squeeze(out, 0) if unbatched else out
+
+
+class AdaptiveAvgPool2d(Function):
+    @staticmethod
+    def forward(ctx, x, output_size):
+        ctx.shape = list(x.shape)
+        return _C.adaptive_avg_pool2d_forward(x, output_size)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return _C.adaptive_avg_pool2d_backward(np.asarray(grad, order="C"), ctx.shape)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    x, unbatched = _as_batched(input, "adaptive_avg_pool2d")
+    size = (output_size, output_size) if isinstance(output_size, numbers.Integral) else tuple(output_size)
+    if len(size) != 2:
+        raise ValueError(f"adaptive_avg_pool2d: output_size must be an int or a pair, got {output_size}")
+    size = tuple(x.shape[2 + i] if s is None else int(s) for i, s in enumerate(size))
+    out = AdaptiveAvgPool2d.apply(x, size)
+    return squeeze(out, 0) if unbatched else out
