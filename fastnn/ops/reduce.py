@@ -1,5 +1,4 @@
 """Reductions: sum, mean, max/min (values and indices), argmax/argmin, gather."""
-import builtins
 import collections
 
 import numpy as np
