@@ -207,3 +207,73 @@ def softmax_backward(y, grad_out, dim):
 
 def log_softmax_backward(y, grad_out, dim):
     return grad_out - np.exp(y) * grad_out.sum(axis=dim, keepdims=True)
+
+
+# -- recurrent cells (PyTorch's gate order and GRU form) -------------------------------
+def _sigmoid(a):
+    return 1 / (1 + np.exp(-a))
+
+
+def rnn_cell(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
+    """One step: returns (h', c') (c' is None but for LSTM). mode: RNN_TANH,
+    RNN_RELU, LSTM (gates i, f, g, o) or GRU (r, z, n with n = tanh(W_in x + b_in
+    + r * (W_hn h + b_hn)))."""
+    gx, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+    if mode == "RNN_TANH":
+        return np.tanh(gx + gh), None
+    if mode == "RNN_RELU":
+        return np.maximum(gx + gh, 0), None
+    hidden = h.shape[1]
+    if mode == "LSTM":
+        a = gx + gh
+        i, f = _sigmoid(a[:, :hidden]), _sigmoid(a[:, hidden:2 * hidden])
+        g, o = np.tanh(a[:, 2 * hidden:3 * hidden]), _sigmoid(a[:, 3 * hidden:])
+        c_new = f * c + i * g
+        return o * np.tanh(c_new), c_new
+    r = _sigmoid(gx[:, :hidden] + gh[:, :hidden])
+    z = _sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
+    n = np.tanh(gx[:, 2 * hidden:] + r * gh[:, 2 * hidden:])
+    return (1 - z) * n + z * h, None
+
+
+def rnn_cell_backward(mode, x, h, c, w_ih, w_hh, b_ih, b_hh, grad_h, grad_c=None):
+    """Gradients of sum(grad_h * h' + grad_c * c') with respect to
+    (x, h, c, w_ih, w_hh, b_ih, b_hh); the c entry is None but for LSTM."""
+    gx, gh = x @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+    hidden = h.shape[1]
+    grad_c_prev = None
+    if mode in ("RNN_TANH", "RNN_RELU"):
+        a = gx + gh
+        da = grad_h * (1 - np.tanh(a) ** 2) if mode == "RNN_TANH" else grad_h * (a > 0)
+        dgx = dgh = da
+    elif mode == "LSTM":
+        a = gx + gh
+        i, f = _sigmoid(a[:, :hidden]), _sigmoid(a[:, hidden:2 * hidden])
+        g, o = np.tanh(a[:, 2 * hidden:3 * hidden]), _sigmoid(a[:, 3 * hidden:])
+        tc = np.tanh(f * c + i * g)
+        dc = (0 if grad_c is None else grad_c) + grad_h * o * (1 - tc ** 2)
+        dgx = dgh = np.concatenate([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g ** 2),
+                                    grad_h * tc * o * (1 - o)], axis=1)
+        grad_c_prev = dc * f
+    else:
+        r = _sigmoid(gx[:, :hidden] + gh[:, :hidden])
+        z = _sigmoid(gx[:, hidden:2 * hidden] + gh[:, hidden:2 * hidden])
+        hn = gh[:, 2 * hidden:]
+        n = np.tanh(gx[:, 2 * hidden:] + r * hn)
+        dan = grad_h * (1 - z) * (1 - n ** 2)
+        dar = dan * hn * r * (1 - r)
+        daz = grad_h * (h - n) * z * (1 - z)
+        dgx = np.concatenate([dar, daz, dan], axis=1)
+        dgh = np.concatenate([dar, daz, dan * r], axis=1)
+    grad_prev = dgh @ w_hh + (grad_h * z if mode == "GRU" else 0)
+    return (dgx @ w_ih, grad_prev, grad_c_prev, dgx.T @ x, dgh.T @ h, dgx.sum(0), dgh.sum(0))
+
+
+def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+    """A time-major sequence (T, B, I) through one layer: (output, h_n, c_n)."""
+    steps = range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0])
+    h, c, out = h0, c0, np.zeros(x.shape[:2] + (h0.shape[1],), dtype=h0.dtype)
+    for t in steps:
+        h, c = rnn_cell(mode, x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+        out[t] = h
+    return out, h, c

@@ -64,4 +64,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_conv(m);
   fastnn::bindings::bind_pool(m);
   fastnn::bindings::bind_softmax(m);
+  fastnn::bindings::bind_rnn(m);
 }

@@ -1,0 +1,208 @@
+#include "ops/rnn.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/scratch.h"
+#include "gemm/gemm.h"
+
+namespace fastnn {
+namespace {
+
+constexpr int64_t kParallelMinElements = 1 << 14;
+
+template <typename T>
+inline T sigmoid(T a) {
+  return T(1) / (T(1) + std::exp(-a));
+}
+
+// Step t of processing step i, and the step before it (whose state feeds t).
+inline int64_t step_at(const RnnShape& s, int64_t i) { return s.reverse ? s.T - 1 - i : i; }
+
+// rows x cols matrix whose every row is `bias` (or zero when bias is null).
+template <typename T>
+void fill_rows(int64_t rows, int64_t cols, const T* bias, T* out) {
+  for (int64_t r = 0; r < rows; ++r) {
+    T* row = out + r * cols;
+    if (bias)
+      std::copy(bias, bias + cols, row);
+    else
+      std::fill(row, row + cols, T(0));
+  }
+}
+
+// out[c] (+)= sum over rows of m[r][c], rows summed in order.
+template <typename T>
+void column_sums(int64_t rows, int64_t cols, const T* m, T* out, bool accumulate) {
+#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
+  for (int64_t c = 0; c < cols; ++c) {
+    T sum = T(0);
+    for (int64_t r = 0; r < rows; ++r) sum += m[r * cols + c];
+    out[c] = accumulate ? out[c] + sum : sum;
+  }
+}
+
+// One step's gate math: from the pre-activations (xg: input part, hg: hidden
+// part, both with their biases) to the new state; saves what backward needs.
+template <typename T>
+void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
+                  T* gates) {
+  const int64_t B = s.B, H = s.H, G = s.G();
+#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
+  for (int64_t b = 0; b < B; ++b) {
+    const T* ax = xg + b * G;
+    const T* ah = hg + b * G;
+    T* g = gates + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      const int64_t at = b * H + j;
+      switch (s.mode) {
+        case RnnMode::tanh: h[at] = std::tanh(ax[j] + ah[j]); break;
+        case RnnMode::relu: {
+          const T a = ax[j] + ah[j];
+          h[at] = a > T(0) || a != a ? a : T(0);
+          break;
+        }
+        case RnnMode::lstm: {
+          const T i = sigmoid(ax[j] + ah[j]), f = sigmoid(ax[H + j] + ah[H + j]);
+          const T gg = std::tanh(ax[2 * H + j] + ah[2 * H + j]), o = sigmoid(ax[3 * H + j] + ah[3 * H + j]);
+          const T c = f * c_prev[at] + i * gg;
+          g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
+          c_or_hn[at] = c;
+          h[at] = o * std::tanh(c);
+          break;
+        }
+        case RnnMode::gru: {
+          const T r = sigmoid(ax[j] + ah[j]), z = sigmoid(ax[H + j] + ah[H + j]);
+          const T hn = ah[2 * H + j];  // W_hn h + b_hn
+          const T n = std::tanh(ax[2 * H + j] + r * hn);
+          g[j] = r, g[H + j] = z, g[2 * H + j] = n;
+          c_or_hn[at] = hn;
+          h[at] = (T(1) - z) * n + z * h_prev[at];
+          break;
+        }
+      }
+    }
+  }
+}
+
+// One step backward: from dh (gradient of this step's output state, both from
+// the output and from the next step) and, for LSTM, dc, to the pre-activation
+// gradients of the input side (dgx) and the hidden side (dgh), the direct
+// gradient to h_prev (GRU: z * dh) and, for LSTM, dc for the previous step.
+template <typename T>
+void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
+                   const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
+  const int64_t B = s.B, H = s.H, G = s.G();
+#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
+  for (int64_t b = 0; b < B; ++b) {
+    const T* g = gates + b * G;
+    T* gx = dgx + b * G;
+    T* gh = dgh + b * G;
+    for (int64_t j = 0; j < H; ++j) {
+      const int64_t at = b * H + j;
+      switch (s.mode) {
+        case RnnMode::tanh: gx[j] = gh[j] = dh[at] * (T(1) - h[at] * h[at]); break;
+        case RnnMode::relu: gx[j] = gh[j] = h[at] > T(0) ? dh[at] : T(0); break;
+        case RnnMode::lstm: {
+          const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+          const T tc = std::tanh(c[at]);
+          const T dct = dc[at] + dh[at] * o * (T(1) - tc * tc);
+          const T di = dct * gg, df = dct * c_prev[at], dg = dct * i, d_o = dh[at] * tc;
+          gx[j] = gh[j] = di * i * (T(1) - i);
+          gx[H + j] = gh[H + j] = df * f * (T(1) - f);
+          gx[2 * H + j] = gh[2 * H + j] = dg * (T(1) - gg * gg);
+          gx[3 * H + j] = gh[3 * H + j] = d_o * o * (T(1) - o);
+          dc[at] = dct * f;
+          break;
+        }
+        case RnnMode::gru: {
+          const T r = g[j], z = g[H + j], n = g[2 * H + j], hn = c[at];
+          const T dn = dh[at] * (T(1) - z), dz = dh[at] * (h_prev[at] - n);
+          const T dan = dn * (T(1) - n * n);
+          const T dr = dan * hn;
+          gx[j] = gh[j] = dr * r * (T(1) - r);
+          gx[H + j] = gh[H + j] = dz * z * (T(1) - z);
+          gx[2 * H + j] = dan;
+          gh[2 * H + j] = dan * r;
+          dh_direct[at] = dh[at] * z;
+          break;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
+                 const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra) {
+  const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B;
+  const bool lstm = s.mode == RnnMode::lstm;
+  T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
+  T* hg = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1));
+  fill_rows(TB, G, b_ih, xg);  // every step's input projection, one GEMM
+  gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);
+  for (int64_t i = 0; i < s.T; ++i) {
+    const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+    const T* h_prev = i == 0 ? h0 : y + prev * B * H;
+    const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
+    fill_rows(B, G, b_hh, hg);
+    gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hg, G);
+    step_forward(s, xg + t * B * G, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
+  }
+  const int64_t last = step_at(s, s.T - 1);
+  std::copy(s.T ? y + last * B * H : h0, (s.T ? y + last * B * H : h0) + B * H, h_n);
+  if (lstm) std::copy(s.T ? extra + last * B * H : c0, (s.T ? extra + last * B * H : c0) + B * H, c_n);
+}
+
+template <typename T>
+void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
+                  const T* y, const T* gates, const T* extra, const T* dy, const T* dh_n, const T* dc_n, T* dx,
+                  T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh) {
+  const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B, BH = B * H;
+  const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
+  // dgx: (T, B, G) input-side gate gradients; then per step dgh (B, G), the
+  // running dh and dc (B, H), and the total dh of the current step.
+  T* dgx = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
+  T* work = thread_scratch(ScratchSlot::op_partials).get<T>(B * G + 4 * BH + 1);
+  T *dgh = work, *dh = work + B * G, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
+  if (dh_n) std::copy(dh_n, dh_n + BH, dh); else std::fill(dh, dh + BH, T(0));
+  if (lstm) {
+    if (dc_n) std::copy(dc_n, dc_n + BH, dc); else std::fill(dc, dc + BH, T(0));
+  }
+  std::fill(dw_hh, dw_hh + G * H, T(0));
+  if (db_hh) std::fill(db_hh, db_hh + G, T(0));
+  for (int64_t i = s.T - 1; i >= 0; --i) {
+    const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+    const T* h_prev = i == 0 ? h0 : y + prev * BH;
+    const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
+    for (int64_t k = 0; k < BH; ++k) dh_total[k] = dy[t * BH + k] + dh[k];
+    T* gx = dgx + t * B * G;
+    step_backward(s, dh_total, y + t * BH, h_prev, extra + t * BH, c_prev, gates + t * B * G, dc, gx,
+                  gru ? dgh : gx, dh_direct);
+    const T* gh = gru ? dgh : gx;
+    gemm<T>(true, false, G, H, B, T(1), gh, G, h_prev, H, T(1), dw_hh, H);  // dW_hh += gh^T h_prev
+    if (db_hh) column_sums(B, G, gh, db_hh, true);
+    gemm<T>(false, false, B, H, G, T(1), gh, G, w_hh, H, T(0), dh, H);  // dh_prev = gh W_hh
+    if (gru)
+      for (int64_t k = 0; k < BH; ++k) dh[k] += dh_direct[k];
+  }
+  std::copy(dh, dh + BH, dh0);
+  if (lstm) std::copy(dc, dc + BH, dc0);
+  gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);  // dW_ih = dgx^T x
+  gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
+  if (db_ih) column_sums(TB, G, dgx, db_ih, false);
+}
+
+#define FASTNN_INSTANTIATE_RNN(T)                                                                         \
+  template void rnn_forward<T>(const RnnShape&, const T*, const T*, const T*, const T*, const T*, const T*, \
+                               const T*, T*, T*, T*, T*, T*);                                             \
+  template void rnn_backward<T>(const RnnShape&, const T*, const T*, const T*, const T*, const T*,         \
+                                const T*, const T*, const T*, const T*, const T*, const T*, T*, T*, T*,   \
+                                T*, T*, T*, T*);
+FASTNN_INSTANTIATE_RNN(float)
+FASTNN_INSTANTIATE_RNN(double)
+
+}  // namespace fastnn
