@@ -150,3 +150,14 @@ class TestBadInput:
             _C.rnn_forward("LSTMX", p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], None, None)
         with pytest.raises(TypeError, match="same dtype"):
             _C.rnn_forward("LSTM", p["x"], p["h0"].astype(np.float32), p["c0"], p["w_ih"], p["w_hh"], None, None)
+
+
+def test_float32_gates_are_accurate_and_propagate_nan():
+    """float32 uses fastnn's own vectorisable exp: close to libm, exact at the
+    saturated ends, NaN in -> NaN out."""
+    x = np.concatenate([np.linspace(-100, 100, 20001), [np.nan, np.inf, -np.inf]]).astype(np.float32)
+    one, zero = np.ones((1, 1), np.float32), np.zeros((1, 1), np.float32)
+    h = _C.rnn_forward("RNN_TANH", x.reshape(1, -1, 1), np.zeros((x.size, 1), np.float32), None, one, zero, None,
+                       None)[0].ravel()
+    np.testing.assert_allclose(h[:-3], np.tanh(x[:-3].astype(np.float64)), atol=3e-7)
+    assert np.isnan(h[-3]) and h[-2] == 1.0 and h[-1] == -1.0

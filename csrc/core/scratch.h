@@ -37,7 +37,7 @@ class Scratch {
 // One buffer per user, so that an op holding its columns can still call the
 // GEMM, which takes its own. Taken before a parallel region opens, a failed
 // allocation throws where it can still reach Python.
-enum class ScratchSlot { gemm, op_columns, op_partials, count };
+enum class ScratchSlot { gemm, op_columns, op_partials, op_weights, count };
 
 inline Scratch& thread_scratch(ScratchSlot slot) {
   thread_local Scratch buffers[static_cast<int>(ScratchSlot::count)];

@@ -6,16 +6,12 @@
 
 #include "core/scratch.h"
 #include "gemm/gemm.h"
+#include "ops/fast_math.h"
 
 namespace fastnn {
 namespace {
 
 constexpr int64_t kParallelMinElements = 1 << 14;
-
-template <typename T>
-inline T sigmoid(T a) {
-  return T(1) / (T(1) + std::exp(-a));
-}
 
 // Step t of processing step i, and the step before it (whose state feeds t).
 inline int64_t step_at(const RnnShape& s, int64_t i) { return s.reverse ? s.T - 1 - i : i; }
@@ -45,44 +41,54 @@ void column_sums(int64_t rows, int64_t cols, const T* m, T* out, bool accumulate
 
 // One step's gate math: from the pre-activations (xg: input part, hg: hidden
 // part, both with their biases) to the new state; saves what backward needs.
+// One batch row of gate math, on pointers already offset to that row. The
+// mode is a template parameter and every pointer __restrict, so that the loop
+// over j is one straight body the compiler vectorises.
+template <typename T, RnnMode Mode>
+void gate_row(int64_t H, const T* __restrict ax, const T* __restrict ah, const T* __restrict h_prev,
+              const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn, T* __restrict g) {
+  for (int64_t j = 0; j < H; ++j) {
+    if (Mode == RnnMode::tanh) {
+      h[j] = tanh_fast(ax[j] + ah[j]);
+    } else if (Mode == RnnMode::relu) {
+      const T a = ax[j] + ah[j];
+      h[j] = (a > T(0)) | (a != a) ? a : T(0);
+    } else if (Mode == RnnMode::lstm) {
+      const T i = sigmoid_fast(ax[j] + ah[j]), f = sigmoid_fast(ax[H + j] + ah[H + j]);
+      const T gg = tanh_fast(ax[2 * H + j] + ah[2 * H + j]), o = sigmoid_fast(ax[3 * H + j] + ah[3 * H + j]);
+      const T c = f * c_prev[j] + i * gg;
+      g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
+      c_or_hn[j] = c;
+      h[j] = o * tanh_fast(c);
+    } else {  // GRU
+      const T r = sigmoid_fast(ax[j] + ah[j]), z = sigmoid_fast(ax[H + j] + ah[H + j]);
+      const T hn = ah[2 * H + j];  // W_hn h + b_hn
+      const T n = tanh_fast(ax[2 * H + j] + r * hn);
+      g[j] = r, g[H + j] = z, g[2 * H + j] = n;
+      c_or_hn[j] = hn;
+      h[j] = (T(1) - z) * n + z * h_prev[j];
+    }
+  }
+}
+
+template <typename T, RnnMode Mode>
+void step_forward_as(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h,
+                     T* c_or_hn, T* gates) {
+  const int64_t B = s.B, H = s.H, G = s.G();
+#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
+  for (int64_t b = 0; b < B; ++b)
+    gate_row<T, Mode>(H, xg + b * G, hg + b * G, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H,
+                      c_or_hn + b * H, gates + b * G);
+}
+
 template <typename T>
 void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
                   T* gates) {
-  const int64_t B = s.B, H = s.H, G = s.G();
-#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
-  for (int64_t b = 0; b < B; ++b) {
-    const T* ax = xg + b * G;
-    const T* ah = hg + b * G;
-    T* g = gates + b * G;
-    for (int64_t j = 0; j < H; ++j) {
-      const int64_t at = b * H + j;
-      switch (s.mode) {
-        case RnnMode::tanh: h[at] = std::tanh(ax[j] + ah[j]); break;
-        case RnnMode::relu: {
-          const T a = ax[j] + ah[j];
-          h[at] = a > T(0) || a != a ? a : T(0);
-          break;
-        }
-        case RnnMode::lstm: {
-          const T i = sigmoid(ax[j] + ah[j]), f = sigmoid(ax[H + j] + ah[H + j]);
-          const T gg = std::tanh(ax[2 * H + j] + ah[2 * H + j]), o = sigmoid(ax[3 * H + j] + ah[3 * H + j]);
-          const T c = f * c_prev[at] + i * gg;
-          g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
-          c_or_hn[at] = c;
-          h[at] = o * std::tanh(c);
-          break;
-        }
-        case RnnMode::gru: {
-          const T r = sigmoid(ax[j] + ah[j]), z = sigmoid(ax[H + j] + ah[H + j]);
-          const T hn = ah[2 * H + j];  // W_hn h + b_hn
-          const T n = std::tanh(ax[2 * H + j] + r * hn);
-          g[j] = r, g[H + j] = z, g[2 * H + j] = n;
-          c_or_hn[at] = hn;
-          h[at] = (T(1) - z) * n + z * h_prev[at];
-          break;
-        }
-      }
-    }
+  switch (s.mode) {
+    case RnnMode::tanh: return step_forward_as<T, RnnMode::tanh>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
+    case RnnMode::relu: return step_forward_as<T, RnnMode::relu>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
+    case RnnMode::lstm: return step_forward_as<T, RnnMode::lstm>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
+    case RnnMode::gru: return step_forward_as<T, RnnMode::gru>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
   }
 }
 
@@ -90,46 +96,65 @@ void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, 
 // the output and from the next step) and, for LSTM, dc, to the pre-activation
 // gradients of the input side (dgx) and the hidden side (dgh), the direct
 // gradient to h_prev (GRU: z * dh) and, for LSTM, dc for the previous step.
+template <typename T, RnnMode Mode>
+void gate_row_backward(int64_t H, const T* __restrict dh, const T* __restrict h, const T* __restrict h_prev,
+                       const T* __restrict c, const T* __restrict c_prev, const T* __restrict g, T* __restrict dc,
+                       T* __restrict gx, T* __restrict gh, T* __restrict dh_direct) {
+  for (int64_t j = 0; j < H; ++j) {
+    if (Mode == RnnMode::tanh) {
+      gx[j] = dh[j] * (T(1) - h[j] * h[j]);
+    } else if (Mode == RnnMode::relu) {
+      const T grad = dh[j];
+      gx[j] = h[j] > T(0) ? grad : T(0);
+    } else if (Mode == RnnMode::lstm) {
+      const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
+      const T tc = tanh_fast(c[j]);
+      const T dct = dc[j] + dh[j] * o * (T(1) - tc * tc);
+      const T di = dct * gg, df = dct * c_prev[j], dg = dct * i, d_o = dh[j] * tc;
+      gx[j] = di * i * (T(1) - i);
+      gx[H + j] = df * f * (T(1) - f);
+      gx[2 * H + j] = dg * (T(1) - gg * gg);
+      gx[3 * H + j] = d_o * o * (T(1) - o);
+      dc[j] = dct * f;
+    } else {  // GRU: the hidden side of n is scaled by r
+      const T r = g[j], z = g[H + j], n = g[2 * H + j], hn = c[j];
+      const T dn = dh[j] * (T(1) - z), dz = dh[j] * (h_prev[j] - n);
+      const T dan = dn * (T(1) - n * n);
+      const T dar = dan * hn * r * (T(1) - r), daz = dz * z * (T(1) - z);
+      gx[j] = gh[j] = dar;
+      gx[H + j] = gh[H + j] = daz;
+      gx[2 * H + j] = dan;
+      gh[2 * H + j] = dan * r;
+      dh_direct[j] = dh[j] * z;
+    }
+  }
+}
+
+// For RNN and LSTM the hidden-side gradients equal the input-side ones (dgh
+// is dgx); GRU writes both.
+template <typename T, RnnMode Mode>
+void step_backward_as(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
+                      const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
+  const int64_t B = s.B, H = s.H, G = s.G();
+#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
+  for (int64_t b = 0; b < B; ++b)
+    gate_row_backward<T, Mode>(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr,
+                               gates + b * G, dc + b * H, dgx + b * G, Mode == RnnMode::gru ? dgh + b * G : nullptr,
+                               dh_direct + b * H);
+}
+
 template <typename T>
 void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
                    const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
-  const int64_t B = s.B, H = s.H, G = s.G();
-#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
-  for (int64_t b = 0; b < B; ++b) {
-    const T* g = gates + b * G;
-    T* gx = dgx + b * G;
-    T* gh = dgh + b * G;
-    for (int64_t j = 0; j < H; ++j) {
-      const int64_t at = b * H + j;
-      switch (s.mode) {
-        case RnnMode::tanh: gx[j] = gh[j] = dh[at] * (T(1) - h[at] * h[at]); break;
-        case RnnMode::relu: gx[j] = gh[j] = h[at] > T(0) ? dh[at] : T(0); break;
-        case RnnMode::lstm: {
-          const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-          const T tc = std::tanh(c[at]);
-          const T dct = dc[at] + dh[at] * o * (T(1) - tc * tc);
-          const T di = dct * gg, df = dct * c_prev[at], dg = dct * i, d_o = dh[at] * tc;
-          gx[j] = gh[j] = di * i * (T(1) - i);
-          gx[H + j] = gh[H + j] = df * f * (T(1) - f);
-          gx[2 * H + j] = gh[2 * H + j] = dg * (T(1) - gg * gg);
-          gx[3 * H + j] = gh[3 * H + j] = d_o * o * (T(1) - o);
-          dc[at] = dct * f;
-          break;
-        }
-        case RnnMode::gru: {
-          const T r = g[j], z = g[H + j], n = g[2 * H + j], hn = c[at];
-          const T dn = dh[at] * (T(1) - z), dz = dh[at] * (h_prev[at] - n);
-          const T dan = dn * (T(1) - n * n);
-          const T dr = dan * hn;
-          gx[j] = gh[j] = dr * r * (T(1) - r);
-          gx[H + j] = gh[H + j] = dz * z * (T(1) - z);
-          gx[2 * H + j] = dan;
-          gh[2 * H + j] = dan * r;
-          dh_direct[at] = dh[at] * z;
-          break;
-        }
-      }
-    }
+  switch (s.mode) {
+    case RnnMode::tanh:
+      return step_backward_as<T, RnnMode::tanh>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
+    case RnnMode::relu:
+      return step_backward_as<T, RnnMode::relu>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
+    case RnnMode::lstm:
+      return step_backward_as<T, RnnMode::lstm>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
+    case RnnMode::gru:
+      return step_backward_as<T, RnnMode::gru>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
   }
 }
 
@@ -142,6 +167,13 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
   const bool lstm = s.mode == RnnMode::lstm;
   T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
   T* hg = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1));
+  // W_hh^T (H x G), laid out once so that every step's GEMM reads it in place
+  // instead of transposing it again; rows padded so that they do not all fall
+  // into the same cache sets when G is a power of two.
+  const int64_t ld = G + 16;
+  T* w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(std::max<int64_t>(ld * H, 1));
+  for (int64_t r = 0; r < G; ++r)
+    for (int64_t c = 0; c < H; ++c) w_hh_t[c * ld + r] = w_hh[r * H + c];
   fill_rows(TB, G, b_ih, xg);  // every step's input projection, one GEMM
   gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);
   for (int64_t i = 0; i < s.T; ++i) {
@@ -149,7 +181,7 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
     fill_rows(B, G, b_hh, hg);
-    gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hg, G);
+    gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hg, G);
     step_forward(s, xg + t * B * G, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
   }
   const int64_t last = step_at(s, s.T - 1);
