@@ -1,6 +1,7 @@
 """Function (an op's forward and backward side by side) and the backward engine."""
 import contextvars
 import functools
+import weakref
 
 import numpy as np
 
@@ -58,14 +59,15 @@ class Context:
 
 
 class Node:
-    """The graph edge from an output back to the inputs of the op that made it."""
+    """The graph edge from an op's outputs back to the inputs it was given."""
 
-    __slots__ = ("function", "ctx", "inputs")
+    __slots__ = ("function", "ctx", "inputs", "outputs")
 
-    def __init__(self, function, ctx, inputs):
+    def __init__(self, function, ctx, inputs, outputs):
         self.function = function
         self.ctx = ctx
-        self.inputs = inputs
+        self.inputs = inputs    # the Tensor for each positional arg needing a gradient, else None
+        self.outputs = outputs  # weak references to the output Tensors, in order
 
     def name(self):
         return self.function.__name__ + "Backward"
@@ -77,11 +79,13 @@ class Node:
 class Function:
     """One differentiable op. Subclasses define
 
-        forward(ctx, *args, **kwargs) -> ndarray      (args: arrays for Tensor inputs)
-        backward(ctx, grad_output) -> grad per positional arg (ndarray or None)
+        forward(ctx, *args, **kwargs) -> ndarray, or a tuple of ndarrays
+        backward(ctx, *grad_outputs) -> grad per positional arg (ndarray or None)
 
-    and are called through `apply`, which unwraps Tensors, runs forward, and
-    attaches the graph only when some input needs a gradient.
+    (args are arrays where Tensors were passed; backward gets one gradient per
+    output, zeros for outputs that did not contribute) and are called through
+    `apply`, which unwraps Tensors, runs forward, and attaches the graph only
+    when some input needs a gradient.
     """
 
     @staticmethod
@@ -89,7 +93,7 @@ class Function:
         raise NotImplementedError
 
     @staticmethod
-    def backward(ctx, grad_output):
+    def backward(ctx, *grad_outputs):
         raise NotImplementedError
 
     @classmethod
@@ -97,11 +101,20 @@ class Function:
         Tensor = _tensor.Tensor
         needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
         ctx = Context(needs)
-        out = Tensor._wrap(cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs))
+        result = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
+        several = isinstance(result, tuple)
+        outs = tuple(Tensor._wrap(r) for r in result) if several else (Tensor._wrap(result),)
+        if several:  # for the zeros of outputs that get no gradient
+            ctx.output_shapes = tuple(o.shape for o in outs)
+            ctx.output_dtypes = tuple(o.dtype for o in outs)
         if True in needs and _grad_enabled.get():
-            out._requires_grad = True
-            out.grad_fn = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)))
-        return out
+            node = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)),
+                        tuple(weakref.ref(o) for o in outs))
+            for index, out in enumerate(outs):
+                out._requires_grad = True
+                out.grad_fn = node
+                out._output_index = index
+        return outs if several else outs[0]
 
 
 def sum_to_shape(grad, shape):
@@ -117,21 +130,21 @@ def sum_to_shape(grad, shape):
     return grad
 
 
-def _topological_order(root):
-    """Tensors reachable from root through grad_fn, each after every tensor that
-    uses it (iterative DFS, so a 10,000-op chain does not hit the recursion limit)."""
-    order, visited, stack = [], set(), [(root, False)]
+def _topological_order(root_node):
+    """Nodes reachable from root_node, each after every node that uses its
+    outputs (iterative DFS, so a 10,000-op chain does not hit the recursion limit)."""
+    order, visited, stack = [], set(), [(root_node, False)]
     while stack:
-        tensor, done = stack.pop()
+        node, done = stack.pop()
         if done:
-            order.append(tensor)
+            order.append(node)
             continue
-        if id(tensor) in visited:
+        if id(node) in visited:
             continue
-        visited.add(id(tensor))
-        stack.append((tensor, True))
-        if tensor.grad_fn is not None:
-            stack.extend((t, False) for t in tensor.grad_fn.inputs if t is not None and id(t) not in visited)
+        visited.add(id(node))
+        stack.append((node, True))
+        stack.extend((t.grad_fn, False) for t in node.inputs
+                     if t is not None and t.grad_fn is not None and id(t.grad_fn) not in visited)
     order.reverse()
     return order
 
@@ -146,32 +159,43 @@ def _accumulate(tensor, grad):
 
 def run_backward(root, grad, retain_graph=False):
     """Propagates grad from root to every leaf that requires a gradient."""
-    pending = {id(root): grad}
-    for tensor in _topological_order(root):
-        grad = pending.pop(id(tensor), None)
-        if grad is None:
+    if root.grad_fn is None:
+        _accumulate(root, grad)
+        return
+    pending = {id(root.grad_fn): {root._output_index: grad}}
+    for node in _topological_order(root.grad_fn):
+        grads = pending.pop(id(node), None)
+        if grads is None:
             continue
-        node = tensor.grad_fn
-        if node is None or tensor._retains_grad:
-            _accumulate(tensor, grad)
-        if node is None:
-            continue
+        outputs = [ref() for ref in node.outputs]
+        for index, out in enumerate(outputs):
+            if out is not None and out._retains_grad and index in grads:
+                _accumulate(out, grads[index])
         if node.ctx is None:
             raise RuntimeError(
                 "Trying to backward through the graph a second time (or directly access saved "
                 "tensors after they have already been freed). Specify retain_graph=True if you "
                 "need to backward through the graph a second time.")
-        grads = node.function.backward(node.ctx, grad)
-        if not isinstance(grads, tuple):
-            grads = (grads,)
-        for inp, g in zip(node.inputs, grads):
+        if len(outputs) == 1:
+            in_grads = node.function.backward(node.ctx, grads[0])
+        else:  # outputs that got no gradient (or were dropped) count as zeros
+            in_grads = node.function.backward(node.ctx, *[
+                grads[i] if i in grads else np.zeros(node.ctx.output_shapes[i], node.ctx.output_dtypes[i])
+                for i in range(len(outputs))])
+        if not isinstance(in_grads, tuple):
+            in_grads = (in_grads,)
+        for inp, g in zip(node.inputs, in_grads):
             if inp is None or g is None:
                 continue
             g = sum_to_shape(np.asarray(g), inp.shape)
             if g.dtype != inp.dtype:
                 g = g.astype(inp.dtype)
-            key = id(inp)
-            pending[key] = g if key not in pending else pending[key] + g
+            if inp.grad_fn is None:
+                _accumulate(inp, g)
+                continue
+            slot = pending.setdefault(id(inp.grad_fn), {})
+            index = inp._output_index
+            slot[index] = g if index not in slot else slot[index] + g
         if not retain_graph:
             node.ctx = None
 

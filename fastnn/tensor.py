@@ -24,7 +24,7 @@ class Tensor:
     """
 
     __array_priority__ = 1000  # NumPy defers `ndarray <op> Tensor` to Tensor
-    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_retains_grad", "__weakref__")
+    __slots__ = ("data", "_requires_grad", "grad", "grad_fn", "_retains_grad", "_output_index", "__weakref__")
 
     def __init__(self, data, dtype=None, requires_grad=False):
         if isinstance(data, Tensor):
@@ -41,6 +41,7 @@ class Tensor:
         self.grad = None
         self.grad_fn = None
         self._retains_grad = False
+        self._output_index = 0
 
     @classmethod
     def _wrap(cls, array):
@@ -53,6 +54,7 @@ class Tensor:
         tensor.grad = None
         tensor.grad_fn = None
         tensor._retains_grad = False
+        tensor._output_index = 0
         return tensor
 
     # -- autograd -----------------------------------------------------------

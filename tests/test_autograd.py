@@ -188,3 +188,31 @@ def test_matmul_float32_large_matches_numpy():
     b = rng(1).standard_normal((300, 50)).astype(np.float32)
     out = fastnn.tensor(a) @ fastnn.tensor(b)
     np.testing.assert_allclose(out.numpy(), a.astype(np.float64) @ b, atol=1e-4)
+
+
+class _SplitScale(fastnn.autograd.Function):
+    """Two outputs: (2 * x, x ** 2); used to test multi-output backward."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return 2 * x, x * x
+
+    @staticmethod
+    def backward(ctx, grad_double, grad_square):
+        (x,) = ctx.saved_tensors
+        return 2 * grad_double + 2 * x * grad_square
+
+
+def test_multi_output_function_gets_every_gradient_once():
+    x = fastnn.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    double, square = _SplitScale.apply(x)
+    (double.sum() * 3 + square.sum()).backward()
+    np.testing.assert_allclose(x.grad.numpy(), 6 + 2 * np.array([1.0, -2.0, 3.0]))
+
+
+def test_multi_output_function_unused_output_counts_as_zero():
+    x = fastnn.tensor([1.0, 2.0], requires_grad=True)
+    _, square = _SplitScale.apply(x)
+    square.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
