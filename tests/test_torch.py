@@ -188,3 +188,43 @@ def test_cnn_state_dict_from_torch_gives_equal_outputs():
     x = rng(4).standard_normal((2, 3, 12, 12)).astype(np.float32)
     np.testing.assert_allclose(ours(fastnn.tensor(x)).detach().numpy(), theirs(torch.tensor(x)).detach().numpy(),
                                atol=1e-5)
+
+
+@pytest.mark.parametrize("name,kwargs", [
+    ("LSTM", dict(num_layers=2, bidirectional=True, batch_first=True)),
+    ("GRU", dict(num_layers=2, bidirectional=True)),
+    ("RNN", dict(num_layers=2, nonlinearity="relu", batch_first=True)),
+    ("LSTM", dict(bias=False)),
+])
+def test_recurrent_layers_match_torch(name, kwargs):
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, name)(5, 7, **kwargs).double()
+    ours = getattr(nn, name)(5, 7, dtype=np.float64, **kwargs)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    x = rng(3).standard_normal((4, 6, 5))
+    xo, xt = fastnn.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out_o, state_o = ours(xo)
+    out_t, state_t = theirs(xt)
+    h_o = state_o[0] if name == "LSTM" else state_o
+    h_t = state_t[0] if name == "LSTM" else state_t
+    np.testing.assert_allclose(out_o.detach().numpy(), out_t.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(h_o.detach().numpy(), h_t.detach().numpy(), atol=1e-12)
+    ((out_o + 1) ** 2).mean().backward()
+    ((out_t + 1) ** 2).mean().backward()
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), atol=1e-12)
+    for (n, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_allclose(p.grad.numpy(), q.grad.numpy(), atol=1e-12, err_msg=n)
+
+
+@pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
+def test_cells_match_torch(name):
+    torch.manual_seed(0)
+    theirs = getattr(torch.nn, name)(5, 7).double()
+    ours = getattr(nn, name)(5, 7, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    x = rng(4).standard_normal((3, 5))
+    out_o, out_t = ours(fastnn.tensor(x)), theirs(torch.tensor(x))
+    h_o = out_o[0] if name == "LSTMCell" else out_o
+    h_t = out_t[0] if name == "LSTMCell" else out_t
+    np.testing.assert_allclose(h_o.detach().numpy(), h_t.detach().numpy(), atol=1e-12)

@@ -1,0 +1,219 @@
+"""Recurrent layers and cells with PyTorch's parameters, names, gate order and init."""
+import math
+
+import numpy as np
+
+from .. import functional as F
+from ..ops.rnn import recurrent_layer
+from ..tensor import Tensor, zeros
+from . import init
+from .module import Module, Parameter
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def _rnn_mode(name, nonlinearity):
+    if name != "RNN":
+        return name
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    return "RNN_TANH" if nonlinearity == "tanh" else "RNN_RELU"
+
+
+class RNNBase(Module):
+    """Multi-layer, optionally bidirectional recurrent network over a sequence.
+
+    Shape: input (T, B, input_size) ((B, T, input_size) with batch_first, or
+    unbatched (T, input_size)); hidden (num_layers * directions, B, hidden_size).
+    Returns output (T, B, directions * hidden_size) and h_n (LSTM: (h_n, c_n)).
+    """
+
+    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, nonlinearity="tanh", dtype=None):
+        super().__init__()
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be >= 1, got {num_layers}")
+        if input_size < 1 or hidden_size < 1:
+            raise ValueError(f"input_size and hidden_size must be positive, got {input_size}, {hidden_size}")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout should be a number in range [0, 1], got {dropout}")
+        self.mode = _rnn_mode(mode, nonlinearity)
+        self.nonlinearity = nonlinearity
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first, self.dropout, self.bidirectional = bias, batch_first, dropout, bidirectional
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        gates = _GATES[self.mode] * hidden_size
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * self.directions
+            for suffix in self._suffixes():
+                name = f"_l{layer}{suffix}"
+                setattr(self, "weight_ih" + name, Parameter(np.empty((gates, layer_input), dtype)))
+                setattr(self, "weight_hh" + name, Parameter(np.empty((gates, hidden_size), dtype)))
+                if bias:
+                    setattr(self, "bias_ih" + name, Parameter(np.empty(gates, dtype)))
+                    setattr(self, "bias_hh" + name, Parameter(np.empty(gates, dtype)))
+        self.reset_parameters()
+
+    @property
+    def directions(self):
+        return 2 if self.bidirectional else 1
+
+    def _suffixes(self):
+        return ["", "_reverse"] if self.bidirectional else [""]
+
+    def reset_parameters(self):
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _layer_params(self, layer, suffix):
+        name = f"_l{layer}{suffix}"
+        bias = [getattr(self, "bias_ih" + name), getattr(self, "bias_hh" + name)] if self.bias else [None, None]
+        return [getattr(self, "weight_ih" + name), getattr(self, "weight_hh" + name)] + bias
+
+    def _check_input(self, input, hx):
+        if input.ndim not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: input must be 2-D (unbatched) or 3-D, got shape {input.shape}")
+        if input.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: input.size(-1) must be equal to input_size. "
+                             f"Expected {self.input_size}, got {input.shape[-1]} (input shape {input.shape})")
+
+    def forward(self, input, hx=None):
+        self._check_input(input, hx)
+        unbatched = input.ndim == 2
+        x = F.unsqueeze(input, 1) if unbatched else (F.transpose(input, 0, 1) if self.batch_first else input)
+        batch, states = x.shape[1], self.num_layers * self.directions
+        lstm = self.mode == "LSTM"
+        h0, c0 = (hx if lstm else (hx, None)) if hx is not None else (None, None)
+        expected = (states, batch, self.hidden_size)
+        h0, c0 = (self._initial_state(s, expected, unbatched, name)
+                  for s, name in ((h0, "hx"), (c0 if lstm else None, "cx")))
+        if not lstm:
+            c0 = None
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction, suffix in enumerate(self._suffixes()):
+                k = layer * self.directions + direction
+                result = recurrent_layer(x, h0[k], c0[k] if lstm else None, *self._layer_params(layer, suffix),
+                                         self.mode, reverse=direction == 1)
+                outputs.append(result[0])
+                h_n.append(result[1])
+                if lstm:
+                    c_n.append(result[2])
+            x = outputs[0] if len(outputs) == 1 else F.cat(outputs, dim=2)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                x = F.dropout(x, self.dropout, True)
+        output = F.squeeze(x, 1) if unbatched else (F.transpose(x, 0, 1) if self.batch_first else x)
+        h_n = F.stack(h_n)
+        if unbatched:
+            h_n = F.squeeze(h_n, 1)
+        if not lstm:
+            return output, h_n
+        c_n = F.stack(c_n)
+        return output, (h_n, F.squeeze(c_n, 1) if unbatched else c_n)
+
+    def _initial_state(self, state, expected, unbatched, name):
+        if state is None:
+            return zeros(*expected, dtype=self.weight_hh_l0.dtype)
+        state = state if isinstance(state, Tensor) else Tensor(state)
+        if unbatched:
+            state = F.unsqueeze(state, 1)
+        if tuple(state.shape) != expected:
+            raise ValueError(f"{type(self).__name__}: expected {name} of shape {expected}, got {state.shape}")
+        return state
+
+    def extra_repr(self):
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.batch_first:
+            text += ", batch_first=True"
+        if self.bidirectional:
+            text += ", bidirectional=True"
+        return text
+
+
+class RNN(RNNBase):
+    def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
+                 dropout=0.0, bidirectional=False, dtype=None):
+        super().__init__("RNN", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         nonlinearity, dtype)
+
+
+class LSTM(RNNBase):
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         dtype=dtype)
+
+
+class GRU(RNNBase):
+    def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
+                 bidirectional=False, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
+                         dtype=dtype)
+
+
+class RNNCellBase(Module):
+    """One step: input (B, input_size) or (input_size,), state (B, hidden_size)."""
+
+    def __init__(self, mode, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+        super().__init__()
+        self.mode = _rnn_mode(mode, nonlinearity)
+        self.nonlinearity = nonlinearity
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        gates = _GATES[self.mode] * hidden_size
+        self.weight_ih = Parameter(np.empty((gates, input_size), dtype))
+        self.weight_hh = Parameter(np.empty((gates, hidden_size), dtype))
+        if bias:
+            self.bias_ih = Parameter(np.empty(gates, dtype))
+            self.bias_hh = Parameter(np.empty(gates, dtype))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        bound = 1.0 / math.sqrt(hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def forward(self, input, hx=None):
+        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+            raise ValueError(f"{type(self).__name__}: input must be (batch, {self.input_size}) or "
+                             f"({self.input_size},), got shape {input.shape}")
+        unbatched = input.ndim == 1
+        x = F.reshape(input, (1, 1 if unbatched else input.shape[0], self.input_size))
+        batch = x.shape[1]
+        lstm = self.mode == "LSTM"
+        h, c = (hx if lstm else (hx, None)) if hx is not None else (None, None)
+        states = []
+        for state, name in ((h, "hx"), (c, "cx")) if lstm else ((h, "hx"),):
+            state = zeros(batch, self.hidden_size, dtype=self.weight_hh.dtype) if state is None else state
+            state = F.reshape(state, (1, self.hidden_size)) if unbatched and state.ndim == 1 else state
+            if tuple(state.shape) != (batch, self.hidden_size):
+                raise ValueError(f"{type(self).__name__}: expected {name} of shape {(batch, self.hidden_size)}, "
+                                 f"got {state.shape}")
+            states.append(state)
+        result = recurrent_layer(x, states[0], states[1] if lstm else None, self.weight_ih, self.weight_hh,
+                                 self.bias_ih, self.bias_hh, self.mode)
+        shape = (self.hidden_size,) if unbatched else (batch, self.hidden_size)
+        h_new = F.reshape(result[1], shape)
+        return (h_new, F.reshape(result[2], shape)) if lstm else h_new
+
+    def extra_repr(self):
+        return f"{self.input_size}, {self.hidden_size}"
+
+
+class RNNCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
+        super().__init__("RNN", input_size, hidden_size, bias, nonlinearity, dtype)
+
+
+class LSTMCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+        super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype)
+
+
+class GRUCell(RNNCellBase):
+    def __init__(self, input_size, hidden_size, bias=True, dtype=None):
+        super().__init__("GRU", input_size, hidden_size, bias, dtype=dtype)
