@@ -277,3 +277,22 @@ def rnn_layer(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
         h, c = rnn_cell(mode, x[t], h, c, w_ih, w_hh, b_ih, b_hh)
         out[t] = h
     return out, h, c
+
+
+def rnn_layer_backward(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, grad_out, reverse=False):
+    """Backward through time of rnn_layer for sum(grad_out * output):
+    returns (dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh), one cell step at a time."""
+    steps = list(range(x.shape[0] - 1, -1, -1) if reverse else range(x.shape[0]))
+    states, h, c = [], h0, c0
+    for t in steps:  # the state entering each step
+        states.append((h, c))
+        h, c = rnn_cell(mode, x[t], h, c, w_ih, w_hh, b_ih, b_hh)
+    dx = np.zeros_like(x)
+    dw_ih, dw_hh = np.zeros_like(w_ih), np.zeros_like(w_hh)
+    db_ih, db_hh = np.zeros_like(w_ih[:, 0]), np.zeros_like(w_hh[:, 0])
+    dh, dc = np.zeros_like(h0), None if c0 is None else np.zeros_like(c0)
+    for t, (h, c) in zip(reversed(steps), reversed(states)):
+        grads = rnn_cell_backward(mode, x[t], h, c, w_ih, w_hh, b_ih, b_hh, grad_out[t] + dh, dc)
+        dx[t], dh, dc = grads[0], grads[1], grads[2]
+        dw_ih, dw_hh, db_ih, db_hh = dw_ih + grads[3], dw_hh + grads[4], db_ih + grads[5], db_hh + grads[6]
+    return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh

@@ -161,3 +161,18 @@ def test_float32_gates_are_accurate_and_propagate_nan():
                        None)[0].ravel()
     np.testing.assert_allclose(h[:-3], np.tanh(x[:-3].astype(np.float64)), atol=3e-7)
     assert np.isnan(h[-3]) and h[-2] == 1.0 and h[-1] == -1.0
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reference_layer_backward_matches_the_kernel(mode):
+    p = _layer(mode, T=4, B=2, I=3, H=4, seed=3)
+    dy = rng(8).standard_normal((4, 2, 4))
+    y, _, _, gates, saved = _C.rnn_forward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"],
+                                            p["b_hh"], True)
+    ours = _C.rnn_backward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], y, gates, saved, dy, None, None,
+                           True, True)
+    ref = reference.rnn_layer_backward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"],
+                                       dy, reverse=True)
+    for a, b in zip(ours, ref):
+        if a is not None:
+            np.testing.assert_allclose(a, b, atol=1e-12)

@@ -167,13 +167,18 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
   const bool lstm = s.mode == RnnMode::lstm;
   T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
   T* hg = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1));
-  // W_hh^T (H x G), laid out once so that every step's GEMM reads it in place
-  // instead of transposing it again; rows padded so that they do not all fall
-  // into the same cache sets when G is a power of two.
+  // Over several steps W_hh^T (H x G) is laid out once, so that every step's
+  // GEMM reads it in place instead of transposing it again (rows padded so they
+  // do not all fall into the same cache sets when G is a power of two); a
+  // single step (a cell) multiplies by W_hh as it is.
+  const bool transpose_once = s.T > 1;
   const int64_t ld = G + 16;
-  T* w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(std::max<int64_t>(ld * H, 1));
-  for (int64_t r = 0; r < G; ++r)
-    for (int64_t c = 0; c < H; ++c) w_hh_t[c * ld + r] = w_hh[r * H + c];
+  T* w_hh_t = nullptr;
+  if (transpose_once) {
+    w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * H);
+    for (int64_t r = 0; r < G; ++r)
+      for (int64_t c = 0; c < H; ++c) w_hh_t[c * ld + r] = w_hh[r * H + c];
+  }
   fill_rows(TB, G, b_ih, xg);  // every step's input projection, one GEMM
   gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);
   for (int64_t i = 0; i < s.T; ++i) {
@@ -181,7 +186,10 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
     fill_rows(B, G, b_hh, hg);
-    gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hg, G);
+    if (transpose_once)
+      gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hg, G);
+    else
+      gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hg, G);
     step_forward(s, xg + t * B * G, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
   }
   const int64_t last = step_at(s, s.T - 1);
