@@ -8,9 +8,11 @@ import math
 import bench_conv
 import bench_matmul
 import bench_pool
+import bench_rnn
 import bench_train
 
-BENCHES = {"matmul": bench_matmul, "conv2d": bench_conv, "pool2d": bench_pool, "train_cnn": bench_train}
+BENCHES = {"matmul": bench_matmul, "conv2d": bench_conv, "pool2d": bench_pool, "train_cnn": bench_train,
+           "rnn": bench_rnn}
 
 
 def geomean(values):

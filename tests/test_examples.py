@@ -25,3 +25,12 @@ def test_train_cnn_reaches_95_percent_on_shapes():
     assert result.returncode == 0, result.stderr
     accuracy = float(re.search(r"final test accuracy ([0-9.]+)", result.stdout).group(1))
     assert accuracy >= 0.95
+
+
+def test_train_lstm_reads_digits_row_by_row():
+    pytest.importorskip("sklearn")
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / "train_lstm.py")], capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    accuracy = float(re.search(r"final test accuracy ([0-9.]+)", result.stdout).group(1))
+    assert accuracy >= 0.97
