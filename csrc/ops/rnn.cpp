@@ -28,19 +28,24 @@ void fill_rows(int64_t rows, int64_t cols, const T* bias, T* out) {
   }
 }
 
-// out[c] (+)= sum over rows of m[r][c], rows summed in order.
+// out[c] = sum over rows of m[r][c], rows added in order. Walks the rows
+// (contiguous), each thread over its own block of columns.
 template <typename T>
-void column_sums(int64_t rows, int64_t cols, const T* m, T* out, bool accumulate) {
+void column_sums(int64_t rows, int64_t cols, const T* m, T* out) {
+  constexpr int64_t kBlock = 256;
+  const int64_t blocks = (cols + kBlock - 1) / kBlock;
 #pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
-  for (int64_t c = 0; c < cols; ++c) {
-    T sum = T(0);
-    for (int64_t r = 0; r < rows; ++r) sum += m[r * cols + c];
-    out[c] = accumulate ? out[c] + sum : sum;
+  for (int64_t block = 0; block < blocks; ++block) {
+    const int64_t c0 = block * kBlock, c1 = std::min(cols, c0 + kBlock);
+    T* sums = out + c0;
+    std::fill(sums, sums + (c1 - c0), T(0));
+    for (int64_t r = 0; r < rows; ++r) {
+      const T* row = m + r * cols + c0;
+      for (int64_t c = 0; c < c1 - c0; ++c) sums[c] += row[c];
+    }
   }
 }
 
-// One step's gate math: from the pre-activations (xg: input part, hg: hidden
-// part, both with their biases) to the new state; saves what backward needs.
 // One batch row of gate math, on pointers already offset to that row. The
 // mode is a template parameter and every pointer __restrict, so that the loop
 // over j is one straight body the compiler vectorises.
@@ -203,37 +208,42 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
                   T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh) {
   const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B, BH = B * H;
   const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
-  // dgx: (T, B, G) input-side gate gradients; then per step dgh (B, G), the
-  // running dh and dc (B, H), and the total dh of the current step.
+  // dgx (T, B, G): input-side gate gradients of every step; for GRU also
+  // dgh_all, the hidden side (for RNN and LSTM it is dgx); h_prev_all (T, B, H):
+  // the state each step started from. The weight gradients are then one GEMM
+  // each over all T * B rows, instead of a thin update per step.
   T* dgx = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
-  T* work = thread_scratch(ScratchSlot::op_partials).get<T>(B * G + 4 * BH + 1);
-  T *dgh = work, *dh = work + B * G, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
+  T* saved = thread_scratch(ScratchSlot::op_weights).get<T>((gru ? TB * G : 0) + TB * H + 1);
+  T* dgh_all = gru ? saved : dgx;
+  T* h_prev_all = saved + (gru ? TB * G : 0);
+  T* work = thread_scratch(ScratchSlot::op_partials).get<T>(4 * BH + 1);
+  T *dh = work, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
   if (dh_n) std::copy(dh_n, dh_n + BH, dh); else std::fill(dh, dh + BH, T(0));
   if (lstm) {
     if (dc_n) std::copy(dc_n, dc_n + BH, dc); else std::fill(dc, dc + BH, T(0));
   }
-  std::fill(dw_hh, dw_hh + G * H, T(0));
-  if (db_hh) std::fill(db_hh, db_hh + G, T(0));
   for (int64_t i = s.T - 1; i >= 0; --i) {
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
     const T* h_prev = i == 0 ? h0 : y + prev * BH;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
+    std::copy(h_prev, h_prev + BH, h_prev_all + t * BH);
     for (int64_t k = 0; k < BH; ++k) dh_total[k] = dy[t * BH + k] + dh[k];
     T* gx = dgx + t * B * G;
-    step_backward(s, dh_total, y + t * BH, h_prev, extra + t * BH, c_prev, gates + t * B * G, dc, gx,
-                  gru ? dgh : gx, dh_direct);
-    const T* gh = gru ? dgh : gx;
-    gemm<T>(true, false, G, H, B, T(1), gh, G, h_prev, H, T(1), dw_hh, H);  // dW_hh += gh^T h_prev
-    if (db_hh) column_sums(B, G, gh, db_hh, true);
+    T* gh = dgh_all + t * B * G;
+    step_backward(s, dh_total, y + t * BH, h_prev, extra + t * BH, c_prev, gates + t * B * G, dc, gx, gh,
+                  dh_direct);
     gemm<T>(false, false, B, H, G, T(1), gh, G, w_hh, H, T(0), dh, H);  // dh_prev = gh W_hh
     if (gru)
       for (int64_t k = 0; k < BH; ++k) dh[k] += dh_direct[k];
   }
+  if (s.T == 0) std::fill(dw_hh, dw_hh + G * H, T(0));
+  gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, h_prev_all, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
+  if (db_hh) column_sums(TB, G, dgh_all, db_hh);
   std::copy(dh, dh + BH, dh0);
   if (lstm) std::copy(dc, dc + BH, dc0);
   gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);  // dW_ih = dgx^T x
   gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
-  if (db_ih) column_sums(TB, G, dgx, db_ih, false);
+  if (db_ih) column_sums(TB, G, dgx, db_ih);
 }
 
 #define FASTNN_INSTANTIATE_RNN(T)                                                                         \
