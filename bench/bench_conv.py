@@ -60,11 +60,9 @@ def bench_case(case, args, torch):
                     torch.nn.functional.conv2d(xx, ww, bb, stride, pad, 1, groups).backward(dd)
             fns["torch"] = torch_fn
         times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
-        row = {"name": name, "pass": label, "fastnn_gflops": mult * flops / times["fastnn"] / 1e9}
-        row.update({f"{k}_ms": t * 1e3 for k, t in times.items()})
+        row = harness.timing_row(times, name=name, **{"pass": label},
+                                 fastnn_gflops=mult * flops / times["fastnn"] / 1e9)
         row["pct_peak"] = 100 * row["fastnn_gflops"] / harness.peak_gflops(args.threads)
-        row["vs_numpy"] = times["numpy"] / times["fastnn"]
-        row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
         if label == "fwd":
             row["max_err"] = harness.max_error(fastnn_fwd(), out)
         else:
@@ -83,11 +81,5 @@ def run(args, torch):
     return rows
 
 
-def main():
-    args = harness.parse_args(__doc__)
-    torch = harness.setup(args)
-    harness.save_json(args.json, run(args, torch), harness.meta(args))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(run, __doc__)

@@ -34,12 +34,9 @@ def bench_one(shape, dtype, args, torch):
     flops = 2.0 * M * N * K
     row = {"shape": f"({M},{K},{N})", "dtype": np.dtype(dtype).name,
            "max_err": harness.max_error(ta @ tb, a.astype(np.float64) @ b.astype(np.float64))}
-    for name, t in times.items():
-        row[f"{name}_ms"] = t * 1e3
-        row[f"{name}_gflops"] = flops / t / 1e9
+    row = harness.timing_row(times, **row)
+    row.update({f"{name}_gflops": flops / t / 1e9 for name, t in times.items()})
     row["pct_peak"] = 100 * row["fastnn_gflops"] / harness.peak_gflops(args.threads)
-    row["vs_numpy"] = times["numpy"] / times["fastnn"]
-    row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
     return row
 
 

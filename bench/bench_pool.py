@@ -64,10 +64,9 @@ def bench_case(case, args, torch):
                     theirs(torch, xx).backward(dd)
             fns["torch"] = torch_fn
         times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
-        row = {"name": name, "pass": label, "vs_copy": times["fastnn"] / times["copy"]}
-        row.update({f"{k}_ms": t * 1e3 for k, t in times.items()})
-        row["vs_numpy"] = times["numpy"] / times["fastnn"] if label == "fwd" else None
-        row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
+        row = harness.timing_row(times, name=name, **{"pass": label}, vs_copy=times["fastnn"] / times["copy"])
+        if label != "fwd":
+            row["vs_numpy"] = None  # the reference has no backward here
         row["max_err"] = harness.max_error(ours(fastnn.tensor(x)), out) if label == "fwd" else None
         rows.append(row)
     return rows
@@ -81,11 +80,5 @@ def run(args, torch):
     return rows
 
 
-def main():
-    args = harness.parse_args(__doc__)
-    torch = harness.setup(args)
-    harness.save_json(args.json, run(args, torch), harness.meta(args))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(run, __doc__)

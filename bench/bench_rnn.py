@@ -61,10 +61,7 @@ def bench_layer(name, layers, args, torch):
                     theirs(xx)[0].sum().backward()
             fns["torch"] = torch_fn
         times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.2)
-        row = {"name": f"{name} {layers} layer(s)", "pass": label}
-        row.update({f"{k}_ms": t * 1e3 for k, t in times.items()})
-        row["vs_numpy"] = times["numpy"] / times["fastnn"]
-        row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
+        row = harness.timing_row(times, name=f"{name} {layers} layer(s)", **{"pass": label})
         if label == "fwd":
             with fastnn.no_grad():
                 row["max_err"] = harness.max_error(ours(tx)[0], _numpy_layers(name, ours, x.astype(np.float64), False))
@@ -94,10 +91,7 @@ def bench_cell(batch, args, torch):
                 return theirs(xx, (hh, hh))
         fns["torch"] = torch_fn
     times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
-    row = {"name": f"LSTMCell batch {batch}", "pass": "fwd"}
-    row.update({f"{k}_ms": t * 1e3 for k, t in times.items()})
-    row["vs_numpy"] = times["numpy"] / times["fastnn"]
-    row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
+    row = harness.timing_row(times, name=f"LSTMCell batch {batch}", **{"pass": "fwd"})
     with fastnn.no_grad():
         row["max_err"] = harness.max_error(cell(tx, (th, tc))[0], reference.rnn_cell("LSTM", x, h, h, *w)[0])
     return [row]
@@ -115,11 +109,5 @@ def run(args, torch):
     return rows
 
 
-def main():
-    args = harness.parse_args(__doc__)
-    torch = harness.setup(args)
-    harness.save_json(args.json, run(args, torch), harness.meta(args))
-
-
 if __name__ == "__main__":
-    main()
+    harness.main(run, __doc__)

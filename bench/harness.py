@@ -95,6 +95,23 @@ def median_times(fns, repeats, warmup, settle=0.1, block=0.05):
     return {name: statistics.median(s) for name, s in samples.items()}
 
 
+def timing_row(times, **fields):
+    """A table row: the given fields, each system's milliseconds, and fastnn's
+    speed ratio to NumPy and to PyTorch (> 1 = fastnn faster)."""
+    row = dict(fields)
+    row.update({f"{name}_ms": t * 1e3 for name, t in times.items()})
+    row["vs_numpy"] = times["numpy"] / times["fastnn"] if "numpy" in times else None
+    row["vs_torch"] = times["torch"] / times["fastnn"] if "torch" in times else None
+    return row
+
+
+def main(run, description):
+    """The whole of a bench script's main: arguments, set-up, run, JSON."""
+    args = parse_args(description)
+    torch = setup(args)
+    save_json(args.json, run(args, torch), meta(args))
+
+
 def max_error(got, want):
     got = np.asarray(got.detach().numpy() if hasattr(got, "detach") else got, dtype=np.float64)
     return float(np.max(np.abs(got - want))) if got.size else 0.0

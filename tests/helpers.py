@@ -20,6 +20,17 @@ def away_from_zero(x, margin=0.1):
     return np.where(np.abs(x) < margin, np.sign(x + 1e-12) * (margin + np.abs(x)), x)
 
 
+def numeric_grad(f, x, eps=1e-6):
+    """Central differences of the scalar function f at the float64 array x."""
+    grad = np.zeros_like(x)
+    for idx in np.ndindex(x.shape):
+        plus, minus = x.copy(), x.copy()
+        plus[idx] += eps
+        minus[idx] -= eps
+        grad[idx] = (f(plus) - f(minus)) / (2 * eps)
+    return grad
+
+
 def gradcheck(fn, inputs, eps=1e-6, atol=1e-7, rtol=1e-5, seed=1):
     """Checks fastnn's backward of fn against central differences in float64.
 

@@ -3,17 +3,7 @@ import numpy as np
 import pytest
 
 from fastnn import reference
-from helpers import rng
-
-
-def numeric_grad(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        grad[idx] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
+from helpers import numeric_grad, rng
 
 
 def test_matmul_backward_matches_finite_differences():

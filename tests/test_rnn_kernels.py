@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from fastnn import _C, reference
-from helpers import rng
+from helpers import numeric_grad, rng
 
 pytestmark = pytest.mark.kernel
 
@@ -21,16 +21,6 @@ def _layer(mode, T=5, B=3, I=4, H=6, seed=0, dtype=np.float64):
                   w_ih=g.standard_normal((G, I)) * 0.4, w_hh=g.standard_normal((G, H)) * 0.4,
                   b_ih=g.standard_normal(G) * 0.1, b_hh=g.standard_normal(G) * 0.1)
     return {k: None if v is None else v.astype(dtype) for k, v in arrays.items()}
-
-
-def _numeric(f, x, eps=1e-6):
-    grad = np.zeros_like(x)
-    for idx in np.ndindex(x.shape):
-        plus, minus = x.copy(), x.copy()
-        plus[idx] += eps
-        minus[idx] -= eps
-        grad[idx] = (f(plus) - f(minus)) / (2 * eps)
-    return grad
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -54,7 +44,7 @@ def test_reference_cell_backward_matches_finite_differences(mode):
     for i, analytic in enumerate(grads):
         if args[i] is None:
             continue
-        np.testing.assert_allclose(analytic, _numeric(objective(i), args[i]), atol=1e-7, rtol=1e-6,
+        np.testing.assert_allclose(analytic, numeric_grad(objective(i), args[i]), atol=1e-7, rtol=1e-6,
                                    err_msg=f"argument {i}")
 
 
@@ -103,7 +93,7 @@ def test_backward_through_time_matches_finite_differences(each_isa, mode, revers
     for name in names:
         if p[name] is None:
             continue
-        np.testing.assert_allclose(analytic[name], _numeric(objective(name), p[name]), atol=1e-7, rtol=1e-6,
+        np.testing.assert_allclose(analytic[name], numeric_grad(objective(name), p[name]), atol=1e-7, rtol=1e-6,
                                    err_msg=name)
 
 
