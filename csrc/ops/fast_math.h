@@ -8,6 +8,9 @@
 #include <cstring>
 
 namespace fastnn {
+// Internal linkage: each translation unit (each ISA's file) keeps its own copy,
+// compiled with its own flags; the linker never merges them across ISAs.
+namespace {
 
 inline float exp_fast(float x) {
   x = x > 88.3762626647949f ? 88.3762626647949f : x;  // a NaN fails both tests and stays
@@ -32,4 +35,5 @@ inline double sigmoid_fast(double a) { return 1.0 / (1.0 + std::exp(-a)); }
 inline float tanh_fast(float a) { return 1.0f - 2.0f / (1.0f + exp_fast(2.0f * a)); }
 inline double tanh_fast(double a) { return std::tanh(a); }
 
+}  // namespace
 }  // namespace fastnn

@@ -6,7 +6,8 @@
 
 #include "core/scratch.h"
 #include "gemm/gemm.h"
-#include "ops/fast_math.h"
+#include "core/cpu.h"
+#include "ops/rnn_gates.h"
 
 namespace fastnn {
 namespace {
@@ -46,121 +47,53 @@ void column_sums(int64_t rows, int64_t cols, const T* m, T* out) {
   }
 }
 
-// One batch row of gate math, on pointers already offset to that row. The
-// mode is a template parameter and every pointer __restrict, so that the loop
-// over j is one straight body the compiler vectorises.
-template <typename T, RnnMode Mode>
-void gate_row(int64_t H, const T* __restrict ax, const T* __restrict ah, const T* __restrict h_prev,
-              const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn, T* __restrict g) {
-  for (int64_t j = 0; j < H; ++j) {
-    if (Mode == RnnMode::tanh) {
-      h[j] = tanh_fast(ax[j] + ah[j]);
-    } else if (Mode == RnnMode::relu) {
-      const T a = ax[j] + ah[j];
-      h[j] = (a > T(0)) | (a != a) ? a : T(0);
-    } else if (Mode == RnnMode::lstm) {
-      const T i = sigmoid_fast(ax[j] + ah[j]), f = sigmoid_fast(ax[H + j] + ah[H + j]);
-      const T gg = tanh_fast(ax[2 * H + j] + ah[2 * H + j]), o = sigmoid_fast(ax[3 * H + j] + ah[3 * H + j]);
-      const T c = f * c_prev[j] + i * gg;
-      g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
-      c_or_hn[j] = c;
-      h[j] = o * tanh_fast(c);
-    } else {  // GRU
-      const T r = sigmoid_fast(ax[j] + ah[j]), z = sigmoid_fast(ax[H + j] + ah[H + j]);
-      const T hn = ah[2 * H + j];  // W_hn h + b_hn
-      const T n = tanh_fast(ax[2 * H + j] + r * hn);
-      g[j] = r, g[H + j] = z, g[2 * H + j] = n;
-      c_or_hn[j] = hn;
-      h[j] = (T(1) - z) * n + z * h_prev[j];
-    }
-  }
+template <typename T>
+RnnGateKernels<T> gates_for(Isa isa);
+
+template <>
+RnnGateKernels<float> gates_for<float>(Isa isa) {
+#if defined(FASTNN_X86)
+  if (isa == Isa::avx512) return avx512::rnn_gates_f32();
+  if (isa == Isa::avx2) return avx2::rnn_gates_f32();
+#endif
+  (void)isa;
+  return generic::rnn_gates_f32();
 }
 
-template <typename T, RnnMode Mode>
-void step_forward_as(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h,
-                     T* c_or_hn, T* gates) {
-  const int64_t B = s.B, H = s.H, G = s.G();
-#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
-  for (int64_t b = 0; b < B; ++b)
-    gate_row<T, Mode>(H, xg + b * G, hg + b * G, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H,
-                      c_or_hn + b * H, gates + b * G);
+template <>
+RnnGateKernels<double> gates_for<double>(Isa isa) {
+#if defined(FASTNN_X86)
+  if (isa == Isa::avx512) return avx512::rnn_gates_f64();
+  if (isa == Isa::avx2) return avx2::rnn_gates_f64();
+#endif
+  (void)isa;
+  return generic::rnn_gates_f64();
 }
 
+// One step's gate math over the batch rows.
 template <typename T>
 void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
                   T* gates) {
-  switch (s.mode) {
-    case RnnMode::tanh: return step_forward_as<T, RnnMode::tanh>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
-    case RnnMode::relu: return step_forward_as<T, RnnMode::relu>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
-    case RnnMode::lstm: return step_forward_as<T, RnnMode::lstm>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
-    case RnnMode::gru: return step_forward_as<T, RnnMode::gru>(s, xg, hg, h_prev, c_prev, h, c_or_hn, gates);
-  }
-}
-
-// One step backward: from dh (gradient of this step's output state, both from
-// the output and from the next step) and, for LSTM, dc, to the pre-activation
-// gradients of the input side (dgx) and the hidden side (dgh), the direct
-// gradient to h_prev (GRU: z * dh) and, for LSTM, dc for the previous step.
-template <typename T, RnnMode Mode>
-void gate_row_backward(int64_t H, const T* __restrict dh, const T* __restrict h, const T* __restrict h_prev,
-                       const T* __restrict c, const T* __restrict c_prev, const T* __restrict g, T* __restrict dc,
-                       T* __restrict gx, T* __restrict gh, T* __restrict dh_direct) {
-  for (int64_t j = 0; j < H; ++j) {
-    if (Mode == RnnMode::tanh) {
-      gx[j] = dh[j] * (T(1) - h[j] * h[j]);
-    } else if (Mode == RnnMode::relu) {
-      const T grad = dh[j];
-      gx[j] = h[j] > T(0) ? grad : T(0);
-    } else if (Mode == RnnMode::lstm) {
-      const T i = g[j], f = g[H + j], gg = g[2 * H + j], o = g[3 * H + j];
-      const T tc = tanh_fast(c[j]);
-      const T dct = dc[j] + dh[j] * o * (T(1) - tc * tc);
-      const T di = dct * gg, df = dct * c_prev[j], dg = dct * i, d_o = dh[j] * tc;
-      gx[j] = di * i * (T(1) - i);
-      gx[H + j] = df * f * (T(1) - f);
-      gx[2 * H + j] = dg * (T(1) - gg * gg);
-      gx[3 * H + j] = d_o * o * (T(1) - o);
-      dc[j] = dct * f;
-    } else {  // GRU: the hidden side of n is scaled by r
-      const T r = g[j], z = g[H + j], n = g[2 * H + j], hn = c[j];
-      const T dn = dh[j] * (T(1) - z), dz = dh[j] * (h_prev[j] - n);
-      const T dan = dn * (T(1) - n * n);
-      const T dar = dan * hn * r * (T(1) - r), daz = dz * z * (T(1) - z);
-      gx[j] = gh[j] = dar;
-      gx[H + j] = gh[H + j] = daz;
-      gx[2 * H + j] = dan;
-      gh[2 * H + j] = dan * r;
-      dh_direct[j] = dh[j] * z;
-    }
-  }
-}
-
-// For RNN and LSTM the hidden-side gradients equal the input-side ones (dgh
-// is dgx); GRU writes both.
-template <typename T, RnnMode Mode>
-void step_backward_as(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
-                      const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
+  const auto row = gates_for<T>(active_isa()).forward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
 #pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
   for (int64_t b = 0; b < B; ++b)
-    gate_row_backward<T, Mode>(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr,
-                               gates + b * G, dc + b * H, dgx + b * G, Mode == RnnMode::gru ? dgh + b * G : nullptr,
-                               dh_direct + b * H);
+    row(H, xg + b * G, hg + b * G, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H, c_or_hn + b * H,
+        gates + b * G);
 }
 
+// One step backward over the batch rows. For RNN and LSTM the hidden-side
+// gradients equal the input-side ones (gh is gx); GRU writes both.
 template <typename T>
 void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
                    const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
-  switch (s.mode) {
-    case RnnMode::tanh:
-      return step_backward_as<T, RnnMode::tanh>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
-    case RnnMode::relu:
-      return step_backward_as<T, RnnMode::relu>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
-    case RnnMode::lstm:
-      return step_backward_as<T, RnnMode::lstm>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
-    case RnnMode::gru:
-      return step_backward_as<T, RnnMode::gru>(s, dh, h, h_prev, c, c_prev, gates, dc, dgx, dgh, dh_direct);
-  }
+  const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
+  const int64_t B = s.B, H = s.H, G = s.G();
+  const bool gru = s.mode == RnnMode::gru;
+#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
+  for (int64_t b = 0; b < B; ++b)
+    row(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr, gates + b * G,
+        dc + b * H, dgx + b * G, gru ? dgh + b * G : nullptr, dh_direct + b * H);
 }
 
 }  // namespace

@@ -1,0 +1,33 @@
+#pragma once
+// The per-row gate math of the recurrent layers, one table per ISA (each
+// compiled with its own flags in its own namespace) and dtype, indexed by
+// RnnMode. Pointers are offset to one batch row; H is the hidden size.
+#include <cstdint>
+
+#include "ops/rnn.h"
+
+namespace fastnn {
+
+template <typename T>
+struct RnnGateKernels {
+  // ax, ah: the row's input and hidden pre-activations (G values each, biases
+  // included); writes h, the LSTM cell (GRU: W_hn h + b_hn) and the gates.
+  void (*forward[4])(int64_t H, const T* ax, const T* ah, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
+                     T* gates);
+  // From dh (and the LSTM's running dc, updated in place) to the input-side
+  // and hidden-side pre-activation gradients and the GRU's direct dh_prev.
+  void (*backward[4])(int64_t H, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
+                      const T* gates, T* dc, T* gx, T* gh, T* dh_direct);
+};
+
+#define FASTNN_DECLARE_RNN_GATES(ns)         \
+  namespace ns {                             \
+  RnnGateKernels<float> rnn_gates_f32();     \
+  RnnGateKernels<double> rnn_gates_f64();    \
+  }
+FASTNN_DECLARE_RNN_GATES(generic)
+FASTNN_DECLARE_RNN_GATES(avx2)
+FASTNN_DECLARE_RNN_GATES(avx512)
+#undef FASTNN_DECLARE_RNN_GATES
+
+}  // namespace fastnn
