@@ -1,4 +1,5 @@
 // Elementwise activation entries: any shape, output allocated here.
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "ops/activation.h"
@@ -15,7 +16,7 @@ bool parse_approximate(const std::string& approximate) {
 py::array gelu_forward(const py::array& x, const std::string& approximate) {
   check_float_array(x, "input");
   const bool tanh_approx = parse_approximate(approximate);
-  py::array y(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = static_cast<const T*>(x.data());
@@ -33,7 +34,7 @@ py::array gelu_backward(const py::array& x, const py::array& grad_output, const 
   check_same_dtype(x, "input", grad_output, "grad_output");
   check_shape(grad_output, "grad_output", std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   const bool tanh_approx = parse_approximate(approximate);
-  py::array dx(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  py::array dx = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = static_cast<const T*>(x.data());
@@ -48,7 +49,7 @@ py::array gelu_backward(const py::array& x, const py::array& grad_output, const 
 
 py::array relu_forward(const py::array& x) {
   check_float_array(x, "input");
-  py::array y(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = static_cast<const T*>(x.data());
@@ -65,7 +66,7 @@ py::array relu_backward(const py::array& y, const py::array& grad_output) {
   check_float_array(grad_output, "grad_output");
   check_same_dtype(y, "output", grad_output, "grad_output");
   check_shape(grad_output, "grad_output", std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
-  py::array dx(y.dtype(), std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
+  py::array dx = new_array(y.dtype(), std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
   dispatch_float(y, [&](auto zero) {
     using T = decltype(zero);
     const T* pyv = static_cast<const T*>(y.data());

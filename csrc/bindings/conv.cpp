@@ -1,6 +1,7 @@
 // conv2d entries: forward, backward to the input, backward to weight and bias.
 #include <pybind11/stl.h>
 
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "ops/conv2d.h"
@@ -48,7 +49,7 @@ py::array forward(const py::array& x, const py::array& w, const py::object& bias
     check_same_dtype(x, "input", b, "bias");
     check_shape(b, "bias", {s.O});
   }
-  py::array y(x.dtype(), std::vector<py::ssize_t>{s.N, s.O, s.OH, s.OW});
+  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>{s.N, s.O, s.OH, s.OW});
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* pb = bias.is_none() ? nullptr : data_of<T>(b);
@@ -68,7 +69,7 @@ py::array backward_input(const py::array& dy, const py::array& w, const std::vec
   check_same_dtype(dy, "grad_output", w, "weight");
   const Conv2dShape s = conv_shape(input_shape, dims_of(w), stride, padding, dilation, groups);
   check_shape(dy, "grad_output", {s.N, s.O, s.OH, s.OW});
-  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
     const T *pdy = data_of<T>(dy), *pw = data_of<T>(w);
@@ -87,8 +88,8 @@ py::tuple backward_weight(const py::array& x, const py::array& dy, const std::ve
   check_same_dtype(x, "input", dy, "grad_output");
   const Conv2dShape s = conv_shape(dims_of(x), weight_shape, stride, padding, dilation, groups);
   check_shape(dy, "grad_output", {s.N, s.O, s.OH, s.OW});
-  py::array dw(x.dtype(), std::vector<py::ssize_t>(weight_shape.begin(), weight_shape.end()));
-  py::array db = bias ? py::array(x.dtype(), std::vector<py::ssize_t>{s.O}) : py::array();
+  py::array dw = new_array(x.dtype(), std::vector<py::ssize_t>(weight_shape.begin(), weight_shape.end()));
+  py::array db = bias ? new_array(x.dtype(), std::vector<py::ssize_t>{s.O}) : py::array();
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T *px = data_of<T>(x), *pdy = data_of<T>(dy);

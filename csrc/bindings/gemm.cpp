@@ -1,6 +1,7 @@
 // matmul entry: C = alpha * op(A) @ op(B) + beta * C for 2-D operands or
 // batches of them (a 2-D operand is broadcast over the other's batch). 2-D
 // operands may be row slices of wider matrices (leading dimension > columns).
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "gemm/gemm.h"
@@ -41,7 +42,7 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
   int64_t ldc = std::max<int64_t>(vb.cols, 1);
   if (out.is_none()) {
     if (beta != 0.0) throw py::value_error("matmul: beta != 0 needs an `out` array to accumulate into");
-    c = py::array(a.dtype(), out_shape);
+    c = new_array(a.dtype(), out_shape);
   } else {
     c = py::cast<py::array>(out);
     ldc = check_row_major(c, "out", /*writable=*/true);

@@ -2,6 +2,7 @@
 // adaptive average; forward and backward.
 #include <pybind11/stl.h>
 
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "ops/pool2d.h"
@@ -45,13 +46,13 @@ std::vector<py::ssize_t> out_dims(const std::vector<int64_t>& x, int64_t oh, int
 py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
   check_float_array(x, "input");
   const Pool2dShape s = pool_shape("max_pool2d", dims_of(x), kernel, stride, padding, dilation, ceil_mode);
-  py::array y(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
-  py::array_t<int64_t> indices(out_dims(dims_of(x), s.OH, s.OW));
+  py::array y = new_array(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
+  py::array indices = new_array(py::dtype::of<int64_t>(), out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = data_of<T>(x);
     T* py_ = mutable_data_of<T>(y);
-    int64_t* pi = indices.mutable_data();
+    int64_t* pi = static_cast<int64_t*>(indices.mutable_data());
     py::gil_scoped_release release;
     max_pool2d_forward<T>(s, px, py_, pi);
     return 0;
@@ -76,7 +77,7 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
                             std::to_string(plane) + " elements");
   Pool2dShape s{input_shape[0] * input_shape[1], input_shape[2], input_shape[3], 1, 1, 1, 1, 0, 0, 1, 1,
                 dy.shape(2), dy.shape(3)};
-  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
     const T* pdy = data_of<T>(dy);
@@ -92,7 +93,7 @@ py::array avg_forward(const py::array& x, Pair kernel, Pair stride, Pair padding
                       bool count_include_pad, int64_t divisor) {
   check_float_array(x, "input");
   const Pool2dShape s = pool_shape("avg_pool2d", dims_of(x), kernel, stride, padding, {1, 1}, ceil_mode);
-  py::array y(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
+  py::array y = new_array(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = data_of<T>(x);
@@ -109,7 +110,7 @@ py::array avg_backward(const py::array& dy, const std::vector<int64_t>& input_sh
   check_float_array(dy, "grad_output");
   const Pool2dShape s = pool_shape("avg_pool2d", input_shape, kernel, stride, padding, {1, 1}, ceil_mode);
   check_shape(dy, "grad_output", {input_shape[0], input_shape[1], s.OH, s.OW});
-  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
     const T* pdy = data_of<T>(dy);
@@ -133,7 +134,7 @@ py::array adaptive_forward(const py::array& x, Pair output_size) {
   check_float_array(x, "input");
   const std::vector<int64_t> d = dims_of(x);
   check_adaptive(d, output_size);
-  py::array y(x.dtype(), out_dims(d, output_size.first, output_size.second));
+  py::array y = new_array(x.dtype(), out_dims(d, output_size.first, output_size.second));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = data_of<T>(x);
@@ -151,7 +152,7 @@ py::array adaptive_backward(const py::array& dy, const std::vector<int64_t>& inp
   const Pair out{dy.shape(2), dy.shape(3)};
   check_adaptive(input_shape, out);
   check_shape(dy, "grad_output", {input_shape[0], input_shape[1], out.first, out.second});
-  py::array dx(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+  py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
     const T* pdy = data_of<T>(dy);

@@ -1,4 +1,5 @@
 // Recurrent layer entries: one layer, one direction, a whole time-major sequence.
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "ops/rnn.h"
@@ -54,11 +55,11 @@ py::tuple forward(const std::string& mode, const py::array& x, const py::array& 
                   bool reverse) {
   const RnnShape s = layer_shape(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse);
   const bool lstm = s.mode == RnnMode::lstm;
-  py::array y(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
-  py::array h_n(x.dtype(), std::vector<py::ssize_t>{s.B, s.H});
-  py::array c_n = lstm ? py::array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H}) : py::array();
-  py::array gates(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.G()});
-  py::array extra(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
+  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
+  py::array h_n = new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H});
+  py::array c_n = lstm ? new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H}) : py::array();
+  py::array gates = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.G()});
+  py::array extra = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T *px = data_of<T>(x), *ph0 = data_of<T>(h0), *pc0 = maybe<T>(c0), *pwi = data_of<T>(w_ih),
@@ -84,13 +85,13 @@ py::tuple backward(const std::string& mode, const py::array& x, const py::array&
   check_like(dy, "grad_output", x, {s.T, s.B, s.H});
   if (!dh_n.is_none()) check_like(py::cast<py::array>(dh_n), "grad_hy", x, {s.B, s.H});
   if (!dc_n.is_none()) check_like(py::cast<py::array>(dc_n), "grad_cy", x, {s.B, s.H});
-  py::array dx(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.I});
-  py::array dh0(x.dtype(), std::vector<py::ssize_t>{s.B, s.H});
-  py::array dc0 = lstm ? py::array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H}) : py::array();
-  py::array dw_ih(x.dtype(), std::vector<py::ssize_t>{s.G(), s.I});
-  py::array dw_hh(x.dtype(), std::vector<py::ssize_t>{s.G(), s.H});
-  py::array db_ih = bias ? py::array(x.dtype(), std::vector<py::ssize_t>{s.G()}) : py::array();
-  py::array db_hh = bias ? py::array(x.dtype(), std::vector<py::ssize_t>{s.G()}) : py::array();
+  py::array dx = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.I});
+  py::array dh0 = new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H});
+  py::array dc0 = lstm ? new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H}) : py::array();
+  py::array dw_ih = new_array(x.dtype(), std::vector<py::ssize_t>{s.G(), s.I});
+  py::array dw_hh = new_array(x.dtype(), std::vector<py::ssize_t>{s.G(), s.H});
+  py::array db_ih = bias ? new_array(x.dtype(), std::vector<py::ssize_t>{s.G()}) : py::array();
+  py::array db_hh = bias ? new_array(x.dtype(), std::vector<py::ssize_t>{s.G()}) : py::array();
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T *px = data_of<T>(x), *ph0 = data_of<T>(h0), *pc0 = maybe<T>(c0), *pwi = data_of<T>(w_ih),

@@ -1,4 +1,5 @@
 // softmax / log_softmax entries along one axis of any array.
+#include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
 #include "ops/softmax.h"
@@ -29,7 +30,7 @@ std::vector<py::ssize_t> dims(const py::array& a) { return std::vector<py::ssize
 py::array forward(const py::array& x, int64_t dim, bool log) {
   check_float_array(x, "input");
   const Axis axis = split_at(x, dim);
-  py::array y(x.dtype(), dims(x));
+  py::array y = new_array(x.dtype(), dims(x));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = static_cast<const T*>(x.data());
@@ -47,7 +48,7 @@ py::array backward(const py::array& y, const py::array& dy, int64_t dim, bool lo
   check_same_dtype(y, "output", dy, "grad_output");
   check_shape(dy, "grad_output", dims(y));
   const Axis axis = split_at(y, dim);
-  py::array dx(y.dtype(), dims(y));
+  py::array dx = new_array(y.dtype(), dims(y));
   dispatch_float(y, [&](auto zero) {
     using T = decltype(zero);
     const T* pyv = static_cast<const T*>(y.data());
