@@ -13,70 +13,65 @@ bool parse_approximate(const std::string& approximate) {
   throw py::value_error("gelu: approximate must be 'none' or 'tanh', got '" + approximate + "'");
 }
 
-py::array gelu_forward(const py::array& x, const std::string& approximate) {
-  check_float_array(x, "input");
-  const bool tanh_approx = parse_approximate(approximate);
-  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
+std::vector<py::ssize_t> shape_of(const py::array& a) { return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()); }
+
+// out = f(x), elementwise: validates x, allocates out, and calls
+// kernel(n, x, out) for x's dtype with the GIL released.
+template <typename Kernel>
+py::array map_unary(const py::array& x, const char* name, Kernel&& kernel) {
+  check_float_array(x, name);
+  py::array out = new_array(x.dtype(), shape_of(x));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
-    const T* px = static_cast<const T*>(x.data());
-    T* py_ = static_cast<T*>(y.mutable_data());
+    const T* in = static_cast<const T*>(x.data());
+    T* result = static_cast<T*>(out.mutable_data());
     py::gil_scoped_release release;
-    fastnn::gelu_forward<T>(x.size(), px, py_, tanh_approx);
+    kernel(int64_t(x.size()), in, result);
     return 0;
   });
-  return y;
+  return out;
+}
+
+// dx = f(saved, dy), elementwise, for two arrays of one dtype and shape.
+template <typename Kernel>
+py::array map_binary(const py::array& saved, const char* saved_name, const py::array& dy, Kernel&& kernel) {
+  check_float_array(saved, saved_name);
+  check_float_array(dy, "grad_output");
+  check_same_dtype(saved, saved_name, dy, "grad_output");
+  check_shape(dy, "grad_output", shape_of(saved));
+  py::array dx = new_array(saved.dtype(), shape_of(saved));
+  dispatch_float(saved, [&](auto zero) {
+    using T = decltype(zero);
+    const T* a = static_cast<const T*>(saved.data());
+    const T* b = static_cast<const T*>(dy.data());
+    T* result = static_cast<T*>(dx.mutable_data());
+    py::gil_scoped_release release;
+    kernel(int64_t(saved.size()), a, b, result);
+    return 0;
+  });
+  return dx;
+}
+
+py::array gelu_forward(const py::array& x, const std::string& approximate) {
+  const bool tanh_approx = parse_approximate(approximate);
+  return map_unary(x, "input", [&](int64_t n, const auto* in, auto* out) { fastnn::gelu_forward(n, in, out, tanh_approx); });
 }
 
 py::array gelu_backward(const py::array& x, const py::array& grad_output, const std::string& approximate) {
-  check_float_array(x, "input");
-  check_float_array(grad_output, "grad_output");
-  check_same_dtype(x, "input", grad_output, "grad_output");
-  check_shape(grad_output, "grad_output", std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
   const bool tanh_approx = parse_approximate(approximate);
-  py::array dx = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
-  dispatch_float(x, [&](auto zero) {
-    using T = decltype(zero);
-    const T* px = static_cast<const T*>(x.data());
-    const T* pdy = static_cast<const T*>(grad_output.data());
-    T* pdx = static_cast<T*>(dx.mutable_data());
-    py::gil_scoped_release release;
-    fastnn::gelu_backward<T>(x.size(), px, pdy, pdx, tanh_approx);
-    return 0;
+  return map_binary(x, "input", grad_output, [&](int64_t n, const auto* in, const auto* dy, auto* dx) {
+    fastnn::gelu_backward(n, in, dy, dx, tanh_approx);
   });
-  return dx;
 }
 
 py::array relu_forward(const py::array& x) {
-  check_float_array(x, "input");
-  py::array y = new_array(x.dtype(), std::vector<py::ssize_t>(x.shape(), x.shape() + x.ndim()));
-  dispatch_float(x, [&](auto zero) {
-    using T = decltype(zero);
-    const T* px = static_cast<const T*>(x.data());
-    T* py_ = static_cast<T*>(y.mutable_data());
-    py::gil_scoped_release release;
-    fastnn::relu_forward<T>(x.size(), px, py_);
-    return 0;
-  });
-  return y;
+  return map_unary(x, "input", [](int64_t n, const auto* in, auto* out) { fastnn::relu_forward(n, in, out); });
 }
 
 py::array relu_backward(const py::array& y, const py::array& grad_output) {
-  check_float_array(y, "output");
-  check_float_array(grad_output, "grad_output");
-  check_same_dtype(y, "output", grad_output, "grad_output");
-  check_shape(grad_output, "grad_output", std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
-  py::array dx = new_array(y.dtype(), std::vector<py::ssize_t>(y.shape(), y.shape() + y.ndim()));
-  dispatch_float(y, [&](auto zero) {
-    using T = decltype(zero);
-    const T* pyv = static_cast<const T*>(y.data());
-    const T* pdy = static_cast<const T*>(grad_output.data());
-    T* pdx = static_cast<T*>(dx.mutable_data());
-    py::gil_scoped_release release;
-    fastnn::relu_backward<T>(y.size(), pyv, pdy, pdx);
-    return 0;
+  return map_binary(y, "output", grad_output, [](int64_t n, const auto* out, const auto* dy, auto* dx) {
+    fastnn::relu_backward(n, out, dy, dx);
   });
-  return dx;
 }
 
 }  // namespace
