@@ -25,3 +25,14 @@ const char* isa_name(Isa isa);
 Isa parse_isa(const std::string& name);
 
 }  // namespace fastnn
+
+// `call` (a function and its arguments) from the namespace of `isa`: fastnn::avx512,
+// fastnn::avx2 or fastnn::generic; builds for other CPUs have the generic one only.
+#if defined(FASTNN_X86)
+#define FASTNN_CALL_FOR_ISA(isa, call)                                             \
+  ((isa) == ::fastnn::Isa::avx512 ? ::fastnn::avx512::call                          \
+   : (isa) == ::fastnn::Isa::avx2 ? ::fastnn::avx2::call                            \
+                                  : ::fastnn::generic::call)
+#else
+#define FASTNN_CALL_FOR_ISA(isa, call) ((void)(isa), ::fastnn::generic::call)
+#endif

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <type_traits>
 
 #include "core/cpu.h"
 #include "core/scratch.h"
@@ -17,26 +18,11 @@ namespace fastnn {
 namespace {
 
 template <typename T>
-GemmKernel<T> builtin_kernel(Isa isa);
-
-template <>
-GemmKernel<float> builtin_kernel<float>(Isa isa) {
-#if defined(FASTNN_X86)
-  if (isa == Isa::avx512) return avx512::gemm_kernel_f32();
-  if (isa == Isa::avx2) return avx2::gemm_kernel_f32();
-#endif
-  (void)isa;
-  return generic::gemm_kernel_f32();
-}
-
-template <>
-GemmKernel<double> builtin_kernel<double>(Isa isa) {
-#if defined(FASTNN_X86)
-  if (isa == Isa::avx512) return avx512::gemm_kernel_f64();
-  if (isa == Isa::avx2) return avx2::gemm_kernel_f64();
-#endif
-  (void)isa;
-  return generic::gemm_kernel_f64();
+GemmKernel<T> builtin_kernel(Isa isa) {
+  if constexpr (std::is_same_v<T, float>)
+    return FASTNN_CALL_FOR_ISA(isa, gemm_kernel_f32());
+  else
+    return FASTNN_CALL_FOR_ISA(isa, gemm_kernel_f64());
 }
 
 // One table per dtype, indexed by ISA; block sizes can be retuned (bench sweep).
@@ -293,11 +279,7 @@ inline bool trivial(int64_t M, int64_t N, int64_t K, double alpha) {
 }
 
 double fma_peak_probe(Isa isa, int64_t iterations, float* sink) {
-#if defined(FASTNN_X86)
-  if (isa == Isa::avx512) return avx512::fma_peak_probe(iterations, sink);
-  if (isa == Isa::avx2) return avx2::fma_peak_probe(iterations, sink);
-#endif
-  return generic::fma_peak_probe(iterations, sink);
+  return FASTNN_CALL_FOR_ISA(isa, fma_peak_probe(iterations, sink));
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 
 #include "core/scratch.h"
 #include "gemm/gemm.h"
@@ -48,26 +49,11 @@ void column_sums(int64_t rows, int64_t cols, const T* m, T* out) {
 }
 
 template <typename T>
-RnnGateKernels<T> gates_for(Isa isa);
-
-template <>
-RnnGateKernels<float> gates_for<float>(Isa isa) {
-#if defined(FASTNN_X86)
-  if (isa == Isa::avx512) return avx512::rnn_gates_f32();
-  if (isa == Isa::avx2) return avx2::rnn_gates_f32();
-#endif
-  (void)isa;
-  return generic::rnn_gates_f32();
-}
-
-template <>
-RnnGateKernels<double> gates_for<double>(Isa isa) {
-#if defined(FASTNN_X86)
-  if (isa == Isa::avx512) return avx512::rnn_gates_f64();
-  if (isa == Isa::avx2) return avx2::rnn_gates_f64();
-#endif
-  (void)isa;
-  return generic::rnn_gates_f64();
+RnnGateKernels<T> gates_for(Isa isa) {
+  if constexpr (std::is_same_v<T, float>)
+    return FASTNN_CALL_FOR_ISA(isa, rnn_gates_f32());
+  else
+    return FASTNN_CALL_FOR_ISA(isa, rnn_gates_f64());
 }
 
 // One step's gate math over the batch rows.

@@ -41,30 +41,25 @@ void backward_line(int64_t n, int64_t stride, const T* y, const T* dy, T* dx, bo
   }
 }
 
+// Calls line(offset) for each of the outer * inner lines, in parallel.
+template <typename Line>
+void for_each_line(int64_t outer, int64_t n, int64_t inner, Line&& line) {
+  if (n == 0) return;
+  const int64_t lines = outer * inner;
+#pragma omp parallel for schedule(static) if (lines * n >= kParallelMinElements)
+  for (int64_t k = 0; k < lines; ++k) line((k / inner) * n * inner + k % inner);
+}
+
 }  // namespace
 
 template <typename T>
 void softmax_forward(int64_t outer, int64_t n, int64_t inner, const T* x, T* y, bool log) {
-  if (n == 0) return;
-  const int64_t lines = outer * inner;
-#pragma omp parallel for schedule(static) if (lines * n >= kParallelMinElements)
-  for (int64_t line = 0; line < lines; ++line) {
-    const int64_t o = line / inner, i = line % inner;
-    const int64_t base = o * n * inner + i;
-    forward_line(n, inner, x + base, y + base, log);
-  }
+  for_each_line(outer, n, inner, [&](int64_t at) { forward_line(n, inner, x + at, y + at, log); });
 }
 
 template <typename T>
 void softmax_backward(int64_t outer, int64_t n, int64_t inner, const T* y, const T* dy, T* dx, bool log) {
-  if (n == 0) return;
-  const int64_t lines = outer * inner;
-#pragma omp parallel for schedule(static) if (lines * n >= kParallelMinElements)
-  for (int64_t line = 0; line < lines; ++line) {
-    const int64_t o = line / inner, i = line % inner;
-    const int64_t base = o * n * inner + i;
-    backward_line(n, inner, y + base, dy + base, dx + base, log);
-  }
+  for_each_line(outer, n, inner, [&](int64_t at) { backward_line(n, inner, y + at, dy + at, dx + at, log); });
 }
 
 template void softmax_forward<float>(int64_t, int64_t, int64_t, const float*, float*, bool);
