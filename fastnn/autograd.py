@@ -98,15 +98,30 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        # The per-call path of every op: kept to one pass over the arguments.
         Tensor = _tensor.Tensor
-        needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
+        arrays, needs = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                needs.append(a._requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
+        needs = tuple(needs)
         ctx = Context(needs)
-        result = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args], **kwargs)
-        several = isinstance(result, tuple)
-        outs = tuple(Tensor._wrap(r) for r in result) if several else (Tensor._wrap(result),)
-        if several:  # for the zeros of outputs that get no gradient
-            ctx.output_shapes = tuple(o.shape for o in outs)
-            ctx.output_dtypes = tuple(o.dtype for o in outs)
+        result = cls.forward(ctx, *arrays, **kwargs)
+        wrap = Tensor._wrap
+        if not isinstance(result, tuple):
+            out = wrap(result)
+            if True in needs and _grad_enabled.get():
+                out._requires_grad = True
+                out.grad_fn = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)),
+                                   (weakref.ref(out),))
+            return out
+        outs = tuple(wrap(r) for r in result)
+        ctx.output_shapes = tuple(o.shape for o in outs)  # for the zeros of outputs that get no gradient
+        ctx.output_dtypes = tuple(o.dtype for o in outs)
         if True in needs and _grad_enabled.get():
             node = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)),
                         tuple(weakref.ref(o) for o in outs))
@@ -114,7 +129,7 @@ class Function:
                 out._requires_grad = True
                 out.grad_fn = node
                 out._output_index = index
-        return outs if several else outs[0]
+        return outs
 
 
 def sum_to_shape(grad, shape):
