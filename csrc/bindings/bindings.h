@@ -9,4 +9,5 @@ void bind_conv(pybind11::module_& m);
 void bind_pool(pybind11::module_& m);
 void bind_softmax(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
+void bind_attention(pybind11::module_& m);
 }  // namespace fastnn::bindings

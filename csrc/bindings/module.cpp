@@ -65,4 +65,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_pool(m);
   fastnn::bindings::bind_softmax(m);
   fastnn::bindings::bind_rnn(m);
+  fastnn::bindings::bind_attention(m);
 }

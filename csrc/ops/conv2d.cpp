@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstring>
-#include <exception>
 
+#include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "gemm/gemm.h"
@@ -117,19 +117,7 @@ void for_each_sample(int64_t samples, int64_t col_size, Body&& body) {
   const int buffers = across ? threads : 1;
   T* cols = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(col_size, 1) * buffers);
   if (across) {
-    // An exception (a failed allocation in a GEMM) must not leave an OpenMP
-    // region: the first one is kept and rethrown after it, to reach Python.
-    std::exception_ptr failure;
-#pragma omp parallel for num_threads(threads) schedule(static)
-    for (int64_t n = 0; n < samples; ++n) {
-      try {
-        body(n, cols + thread_index() * col_size, 1);
-      } catch (...) {
-#pragma omp critical(fastnn_conv_failure)
-        if (!failure) failure = std::current_exception();
-      }
-    }
-    if (failure) std::rethrow_exception(failure);
+    parallel_for(samples, threads, [&](int64_t n) { body(n, cols + thread_index() * col_size, 1); });
   } else {
     for (int64_t n = 0; n < samples; ++n) body(n, cols, 0);
   }

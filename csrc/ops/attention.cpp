@@ -1,0 +1,172 @@
+#include "ops/attention.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "core/cpu.h"
+#include "core/parallel.h"
+#include "core/scratch.h"
+#include "core/threads.h"
+#include "gemm/gemm.h"
+#include "ops/attention_rows.h"
+#include "ops/reduce.h"
+
+namespace fastnn {
+namespace {
+
+// A query tile's scores against a key tile (64 x 128 floats, 32 KiB) stay in
+// L1/L2 between the two products around the softmax.
+constexpr int64_t kQueryTile = 64;
+constexpr int64_t kKeyTile = 128;
+// Below this many multiply-adds one thread does it all.
+constexpr double kParallelMinWork = 64.0 * 64 * 64;
+
+template <typename T>
+AttentionRowKernels<T> rows_for(Isa isa) {
+  if constexpr (std::is_same_v<T, float>)
+    return FASTNN_CALL_FOR_ISA(isa, attention_rows_f32());
+  else
+    return FASTNN_CALL_FOR_ISA(isa, attention_rows_f64());
+}
+
+// The pointers of one head.
+template <typename T>
+struct Head {
+  const T *q, *k, *v;
+  const T* mask;  // the head's mask plane, or null
+};
+
+template <typename T>
+Head<T> head_at(const AttentionDims& d, const T* q, const T* k, const T* v, const AttentionMask<T>& mask, int64_t h) {
+  return {q + h * d.lq * d.e, k + h * d.lk * d.e, v + h * d.lk * d.ev,
+          mask.values ? mask.values + mask.plane_offsets[h] : nullptr};
+}
+
+// How many of the `cols` keys from j0 query row i may see.
+inline int64_t visible_keys(bool causal, int64_t i, int64_t j0, int64_t cols) {
+  return causal ? std::clamp<int64_t>(i + 1 - j0, 0, cols) : cols;
+}
+
+template <typename T>
+int threads_for(const AttentionDims& d, int64_t tasks) {
+  const double work = double(d.heads) * d.lq * d.lk * (d.e + d.ev);
+  return work < kParallelMinWork ? 1 : int(std::min<int64_t>(max_threads(), tasks));
+}
+
+// One query tile of one head: scores tile by tile, online softmax, out += p v.
+// The running row sums live in lse until the end.
+template <typename T>
+void forward_tile(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_stride, bool causal, T scale, int64_t i0,
+                  T* out, T* lse, T* scores, const AttentionRowKernels<T>& rows) {
+  constexpr T kNegInf = -std::numeric_limits<T>::infinity();
+  const int64_t n_rows = std::min(kQueryTile, d.lq - i0);
+  T row_max[kQueryTile];
+  std::fill(row_max, row_max + n_rows, kNegInf);
+  std::fill(lse, lse + n_rows, T(0));
+  std::fill(out, out + n_rows * d.ev, T(0));
+  const T* q = hd.q + i0 * d.e;
+  const int64_t key_end = causal ? std::min(d.lk, i0 + n_rows) : d.lk;
+  for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
+    const int64_t cols = std::min(kKeyTile, key_end - j0);
+    gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, hd.k + j0 * d.e, d.e, T(0), scores, kKeyTile, 1);
+    for (int64_t r = 0; r < n_rows; ++r) {
+      const T* mask = hd.mask ? hd.mask + (i0 + r) * mask_row_stride + j0 : nullptr;
+      const T correction = rows.online_softmax(cols, visible_keys(causal, i0 + r, j0, cols), mask,
+                                               scores + r * kKeyTile, row_max + r, lse + r);
+      if (correction != T(1))
+        for (T *o = out + r * d.ev, *end = o + d.ev; o < end; ++o) *o *= correction;
+    }
+    gemm<T>(false, false, n_rows, d.ev, cols, T(1), scores, kKeyTile, hd.v + j0 * d.ev, d.ev, T(1), out, d.ev, 1);
+  }
+  for (int64_t r = 0; r < n_rows; ++r) {
+    const T sum = lse[r];
+    if (sum == T(0)) {  // no key allowed: output stays 0, and no gradient flows
+      lse[r] = std::numeric_limits<T>::infinity();
+      continue;
+    }
+    const T inverse = T(1) / sum;
+    for (T *o = out + r * d.ev, *end = o + d.ev; o < end; ++o) *o *= inverse;
+    lse[r] = row_max[r] + std::log(sum);
+  }
+}
+
+// One head's gradients, key tile by key tile, query tiles inside: dv and dk
+// of a key tile are complete when its loop ends; dq accumulates across them.
+template <typename T>
+void backward_head(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_stride, bool causal, T scale,
+                   const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv, T* work,
+                   const AttentionRowKernels<T>& rows) {
+  T* p = work;
+  T* ds = p + kQueryTile * kKeyTile;
+  T* delta = ds + kQueryTile * kKeyTile;
+  for (int64_t i = 0; i < d.lq; ++i) delta[i] = dot_fixed_order(dout + i * d.ev, out + i * d.ev, 1, d.ev);
+  std::fill(dq, dq + d.lq * d.e, T(0));
+  std::fill(dk, dk + d.lk * d.e, T(0));
+  std::fill(dv, dv + d.lk * d.ev, T(0));
+  for (int64_t j0 = 0; j0 < d.lk; j0 += kKeyTile) {
+    const int64_t cols = std::min(kKeyTile, d.lk - j0);
+    const T* k = hd.k + j0 * d.e;
+    const T* v = hd.v + j0 * d.ev;
+    // Causal: query tiles that end before key j0 see none of this tile.
+    for (int64_t i0 = causal ? j0 / kQueryTile * kQueryTile : 0; i0 < d.lq; i0 += kQueryTile) {
+      const int64_t n_rows = std::min(kQueryTile, d.lq - i0);
+      const T* q = hd.q + i0 * d.e;
+      const T* dout_tile = dout + i0 * d.ev;
+      gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, k, d.e, T(0), p, kKeyTile, 1);
+      gemm<T>(false, true, n_rows, cols, d.ev, T(1), dout_tile, d.ev, v, d.ev, T(0), ds, kKeyTile, 1);
+      for (int64_t r = 0; r < n_rows; ++r) {
+        const int64_t i = i0 + r;
+        const T* mask = hd.mask ? hd.mask + i * mask_row_stride + j0 : nullptr;
+        rows.softmax_backward(cols, visible_keys(causal, i, j0, cols), mask, lse[i], delta[i], p + r * kKeyTile,
+                              ds + r * kKeyTile);
+      }
+      gemm<T>(true, false, cols, d.ev, n_rows, T(1), p, kKeyTile, dout_tile, d.ev, T(1), dv + j0 * d.ev, d.ev, 1);
+      gemm<T>(false, false, n_rows, d.e, cols, scale, ds, kKeyTile, k, d.e, T(1), dq + i0 * d.e, d.e, 1);
+      gemm<T>(true, false, cols, d.e, n_rows, scale, ds, kKeyTile, q, d.e, T(1), dk + j0 * d.e, d.e, 1);
+    }
+  }
+}
+
+}  // namespace
+
+template <typename T>
+void attention_forward(const AttentionDims& d, const T* q, const T* k, const T* v, const AttentionMask<T>& mask,
+                       bool causal, T scale, T* out, T* lse) {
+  const int64_t tiles = (d.lq + kQueryTile - 1) / kQueryTile;
+  const int64_t tasks = d.heads * tiles;
+  const int threads = threads_for<T>(d, tasks);
+  T* scores_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * kQueryTile * kKeyTile);
+  const AttentionRowKernels<T> rows = rows_for<T>(active_isa());
+  parallel_for(tasks, threads, [&](int64_t task) {
+    const int64_t h = task / tiles, i0 = task % tiles * kQueryTile;
+    forward_tile(d, head_at(d, q, k, v, mask, h), mask.row_stride, causal, scale, i0,
+                 out + (h * d.lq + i0) * d.ev, lse + h * d.lq + i0,
+                 scores_all + thread_index() * kQueryTile * kKeyTile, rows);
+  });
+}
+
+template <typename T>
+void attention_backward(const AttentionDims& d, const T* q, const T* k, const T* v, const AttentionMask<T>& mask,
+                        bool causal, T scale, const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv) {
+  const int threads = threads_for<T>(d, d.heads);
+  const int64_t work_size = 2 * kQueryTile * kKeyTile + d.lq;
+  T* work_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * work_size);
+  const AttentionRowKernels<T> rows = rows_for<T>(active_isa());
+  parallel_for(d.heads, threads, [&](int64_t h) {
+    backward_head(d, head_at(d, q, k, v, mask, h), mask.row_stride, causal, scale, out + h * d.lq * d.ev,
+                  lse + h * d.lq, dout + h * d.lq * d.ev, dq + h * d.lq * d.e, dk + h * d.lk * d.e,
+                  dv + h * d.lk * d.ev, work_all + thread_index() * work_size, rows);
+  });
+}
+
+#define FASTNN_INSTANTIATE_ATTENTION(T)                                                                            \
+  template void attention_forward<T>(const AttentionDims&, const T*, const T*, const T*, const AttentionMask<T>&, \
+                                     bool, T, T*, T*);                                                             \
+  template void attention_backward<T>(const AttentionDims&, const T*, const T*, const T*,                         \
+                                      const AttentionMask<T>&, bool, T, const T*, const T*, const T*, T*, T*, T*);
+FASTNN_INSTANTIATE_ATTENTION(float)
+FASTNN_INSTANTIATE_ATTENTION(double)
+
+}  // namespace fastnn
