@@ -296,3 +296,51 @@ def rnn_layer_backward(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, grad_out, revers
         dx[t], dh, dc = grads[0], grads[1], grads[2]
         dw_ih, dw_hh, db_ih, db_hh = dw_ih + grads[3], dw_hh + grads[4], db_ih + grads[5], db_hh + grads[6]
     return dx, dh, dc, dw_ih, dw_hh, db_ih, db_hh
+
+
+# -- attention, layer norm, embedding ----------------------------------------------------
+def attention_mask(lq, lk, attn_mask=None, is_causal=False):
+    """The additive (lq, lk)-broadcastable mask: a bool mask (True = allowed) as 0 / -inf,
+    a float one as given, is_causal as -inf above the diagonal (top-left aligned)."""
+    if is_causal:
+        return np.where(np.tri(lq, lk, dtype=bool), 0.0, -np.inf)
+    if attn_mask is not None and attn_mask.dtype == np.bool_:
+        return np.where(attn_mask, 0.0, -np.inf)
+    return 0.0 if attn_mask is None else attn_mask
+
+
+def attention_weights(q, k, scale, mask):
+    """softmax(q k^T * scale + mask) over keys; a row with every key masked is all zeros."""
+    scores = q @ np.swapaxes(k, -1, -2) * scale + mask
+    top = scores.max(axis=-1, keepdims=True)
+    e = np.exp(scores - np.where(np.isfinite(top), top, 0.0))
+    total = e.sum(axis=-1, keepdims=True)
+    return np.divide(e, total, out=np.zeros_like(e), where=total > 0)
+
+
+def attention(q, k, v, attn_mask=None, is_causal=False, scale=None):
+    """softmax(q k^T * scale + mask) v with the explicit L x S weights; q (*, L, E),
+    k (*, S, E), v (*, S, Ev). scale defaults to 1 / sqrt(E)."""
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    mask = attention_mask(q.shape[-2], k.shape[-2], attn_mask, is_causal)
+    return attention_weights(q, k, scale, mask) @ v
+
+
+def attention_backward(q, k, v, grad_out, attn_mask=None, is_causal=False, scale=None):
+    """(dq, dk, dv) of attention(); the softmax's gradient is p * (dp - sum(dp * p))."""
+    scale = 1.0 / math.sqrt(q.shape[-1]) if scale is None else scale
+    p = attention_weights(q, k, scale, attention_mask(q.shape[-2], k.shape[-2], attn_mask, is_causal))
+    dv = np.swapaxes(p, -1, -2) @ grad_out
+    dp = grad_out @ np.swapaxes(v, -1, -2)
+    ds = p * (dp - (dp * p).sum(axis=-1, keepdims=True))
+    return scale * ds @ k, scale * np.swapaxes(ds, -1, -2) @ q, dv
+
+
+def layer_norm(x, weight=None, bias=None, eps=1e-5):
+    """Over the last dimension: (x - mean) / sqrt(biased var + eps) * weight + bias."""
+    normed = (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    return normed * (1.0 if weight is None else weight) + (0.0 if bias is None else bias)
+
+
+def embedding(indices, weight):
+    return weight[indices]

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "core/cpu.h"
 #include "core/parallel.h"
@@ -12,14 +13,18 @@
 #include "gemm/gemm.h"
 #include "ops/attention_rows.h"
 #include "ops/reduce.h"
+#include "ops/transpose.h"
 
 namespace fastnn {
 namespace {
 
-// A query tile's scores against a key tile (64 x 128 floats, 32 KiB) stay in
-// L1/L2 between the two products around the softmax.
-constexpr int64_t kQueryTile = 64;
-constexpr int64_t kKeyTile = 128;
+// A query tile's scores against a key tile (96 x 256 floats, 96 KiB) stay in
+// L2 between the two products around the softmax; 96 rows are whole AVX-512
+// and AVX2 register tiles. Backward keeps two such tiles (p and ds), so its
+// key tiles are half as long. Chosen by bench/bench_attention.py.
+constexpr int64_t kQueryTile = 96;
+constexpr int64_t kKeyTile = 256;
+constexpr int64_t kBackwardKeyTile = 128;
 // Below this many multiply-adds one thread does it all.
 constexpr double kParallelMinWork = 64.0 * 64 * 64;
 
@@ -57,9 +62,11 @@ int threads_for(const AttentionDims& d, int64_t tasks) {
 
 // One query tile of one head: scores tile by tile, online softmax, out += p v.
 // The running row sums live in lse until the end.
+// k_t is the head's K^T (e x lk, leading dimension ld_k), laid out once per
+// head so that each tile's scores read it in place.
 template <typename T>
-void forward_tile(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_stride, bool causal, T scale, int64_t i0,
-                  T* out, T* lse, T* scores, const AttentionRowKernels<T>& rows) {
+void forward_tile(const AttentionDims& d, const Head<T>& hd, const T* k_t, int64_t ld_k, int64_t mask_row_stride,
+                  bool causal, T scale, int64_t i0, T* out, T* lse, T* scores, const AttentionRowKernels<T>& rows) {
   constexpr T kNegInf = -std::numeric_limits<T>::infinity();
   const int64_t n_rows = std::min(kQueryTile, d.lq - i0);
   T row_max[kQueryTile];
@@ -70,7 +77,7 @@ void forward_tile(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_st
   const int64_t key_end = causal ? std::min(d.lk, i0 + n_rows) : d.lk;
   for (int64_t j0 = 0; j0 < key_end; j0 += kKeyTile) {
     const int64_t cols = std::min(kKeyTile, key_end - j0);
-    gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, hd.k + j0 * d.e, d.e, T(0), scores, kKeyTile, 1);
+    gemm<T>(false, false, n_rows, cols, d.e, scale, q, d.e, k_t + j0, ld_k, T(0), scores, kKeyTile, 1);
     for (int64_t r = 0; r < n_rows; ++r) {
       const T* mask = hd.mask ? hd.mask + (i0 + r) * mask_row_stride + j0 : nullptr;
       const T correction = rows.online_softmax(cols, visible_keys(causal, i0 + r, j0, cols), mask,
@@ -99,14 +106,14 @@ void backward_head(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_s
                    const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv, T* work,
                    const AttentionRowKernels<T>& rows) {
   T* p = work;
-  T* ds = p + kQueryTile * kKeyTile;
-  T* delta = ds + kQueryTile * kKeyTile;
+  T* ds = p + kQueryTile * kBackwardKeyTile;
+  T* delta = ds + kQueryTile * kBackwardKeyTile;
   for (int64_t i = 0; i < d.lq; ++i) delta[i] = dot_fixed_order(dout + i * d.ev, out + i * d.ev, 1, d.ev);
   std::fill(dq, dq + d.lq * d.e, T(0));
   std::fill(dk, dk + d.lk * d.e, T(0));
   std::fill(dv, dv + d.lk * d.ev, T(0));
-  for (int64_t j0 = 0; j0 < d.lk; j0 += kKeyTile) {
-    const int64_t cols = std::min(kKeyTile, d.lk - j0);
+  for (int64_t j0 = 0; j0 < d.lk; j0 += kBackwardKeyTile) {
+    const int64_t cols = std::min(kBackwardKeyTile, d.lk - j0);
     const T* k = hd.k + j0 * d.e;
     const T* v = hd.v + j0 * d.ev;
     // Causal: query tiles that end before key j0 see none of this tile.
@@ -114,17 +121,17 @@ void backward_head(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_s
       const int64_t n_rows = std::min(kQueryTile, d.lq - i0);
       const T* q = hd.q + i0 * d.e;
       const T* dout_tile = dout + i0 * d.ev;
-      gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, k, d.e, T(0), p, kKeyTile, 1);
-      gemm<T>(false, true, n_rows, cols, d.ev, T(1), dout_tile, d.ev, v, d.ev, T(0), ds, kKeyTile, 1);
+      gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, k, d.e, T(0), p, kBackwardKeyTile, 1);
+      gemm<T>(false, true, n_rows, cols, d.ev, T(1), dout_tile, d.ev, v, d.ev, T(0), ds, kBackwardKeyTile, 1);
       for (int64_t r = 0; r < n_rows; ++r) {
         const int64_t i = i0 + r;
         const T* mask = hd.mask ? hd.mask + i * mask_row_stride + j0 : nullptr;
-        rows.softmax_backward(cols, visible_keys(causal, i, j0, cols), mask, lse[i], delta[i], p + r * kKeyTile,
-                              ds + r * kKeyTile);
+        rows.softmax_backward(cols, visible_keys(causal, i, j0, cols), mask, lse[i], delta[i], p + r * kBackwardKeyTile,
+                              ds + r * kBackwardKeyTile);
       }
-      gemm<T>(true, false, cols, d.ev, n_rows, T(1), p, kKeyTile, dout_tile, d.ev, T(1), dv + j0 * d.ev, d.ev, 1);
-      gemm<T>(false, false, n_rows, d.e, cols, scale, ds, kKeyTile, k, d.e, T(1), dq + i0 * d.e, d.e, 1);
-      gemm<T>(true, false, cols, d.e, n_rows, scale, ds, kKeyTile, q, d.e, T(1), dk + j0 * d.e, d.e, 1);
+      gemm<T>(true, false, cols, d.ev, n_rows, T(1), p, kBackwardKeyTile, dout_tile, d.ev, T(1), dv + j0 * d.ev, d.ev, 1);
+      gemm<T>(false, false, n_rows, d.e, cols, scale, ds, kBackwardKeyTile, k, d.e, T(1), dq + i0 * d.e, d.e, 1);
+      gemm<T>(true, false, cols, d.e, n_rows, scale, ds, kBackwardKeyTile, q, d.e, T(1), dk + j0 * d.e, d.e, 1);
     }
   }
 }
@@ -137,13 +144,25 @@ void attention_forward(const AttentionDims& d, const T* q, const T* k, const T* 
   const int64_t tiles = (d.lq + kQueryTile - 1) / kQueryTile;
   const int64_t tasks = d.heads * tiles;
   const int threads = threads_for<T>(d, tasks);
-  T* scores_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * kQueryTile * kKeyTile);
+  // Per thread: a scores tile, then the K^T of the head it works on. Tasks
+  // run head by head, so each thread transposes each of its heads once.
+  const int64_t ld_k = padded_ld(d.lk);
+  const int64_t work_size = kQueryTile * kKeyTile + d.e * ld_k;
+  T* work_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * work_size);
+  std::vector<int64_t> transposed_head(threads, -1);
   const AttentionRowKernels<T> rows = rows_for<T>(active_isa());
   parallel_for(tasks, threads, [&](int64_t task) {
     const int64_t h = task / tiles, i0 = task % tiles * kQueryTile;
-    forward_tile(d, head_at(d, q, k, v, mask, h), mask.row_stride, causal, scale, i0,
-                 out + (h * d.lq + i0) * d.ev, lse + h * d.lq + i0,
-                 scores_all + thread_index() * kQueryTile * kKeyTile, rows);
+    const int thread = thread_index();
+    T* scores = work_all + thread * work_size;
+    T* k_t = scores + kQueryTile * kKeyTile;
+    const Head<T> hd = head_at(d, q, k, v, mask, h);
+    if (transposed_head[thread] != h) {
+      transpose(d.lk, d.e, hd.k, d.e, k_t, ld_k);
+      transposed_head[thread] = h;
+    }
+    forward_tile(d, hd, k_t, ld_k, mask.row_stride, causal, scale, i0, out + (h * d.lq + i0) * d.ev,
+                 lse + h * d.lq + i0, scores, rows);
   });
 }
 
@@ -151,7 +170,7 @@ template <typename T>
 void attention_backward(const AttentionDims& d, const T* q, const T* k, const T* v, const AttentionMask<T>& mask,
                         bool causal, T scale, const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv) {
   const int threads = threads_for<T>(d, d.heads);
-  const int64_t work_size = 2 * kQueryTile * kKeyTile + d.lq;
+  const int64_t work_size = 2 * kQueryTile * kBackwardKeyTile + d.lq;
   T* work_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * work_size);
   const AttentionRowKernels<T> rows = rows_for<T>(active_isa());
   parallel_for(d.heads, threads, [&](int64_t h) {

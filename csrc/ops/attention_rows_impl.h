@@ -22,17 +22,13 @@ constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 inline float exp_or_zero(float x) { return x == kNegInf<float> ? 0.0f : exp_fast(x); }
 inline double exp_or_zero(double x) { return std::exp(x); }
 
-// max of x[0:n] (-inf when n == 0); a NaN is skipped here and shows up in exp.
+// max of x[0:n] (-inf when n == 0); a NaN may be skipped here: it shows up in
+// exp. The order of a max does not change its value, so the loop may reorder.
 template <typename T>
-T max_fixed_order(const T* __restrict x, int64_t n) {
-  T lanes[kReduceLanes];
-  std::fill(lanes, lanes + kReduceLanes, kNegInf<T>);
-  int64_t i = 0;
-  for (; i + kReduceLanes <= n; i += kReduceLanes)
-    for (int l = 0; l < kReduceLanes; ++l) lanes[l] = x[i + l] > lanes[l] ? x[i + l] : lanes[l];
-  for (; i < n; ++i) lanes[0] = x[i] > lanes[0] ? x[i] : lanes[0];
-  T top = lanes[0];
-  for (int l = 1; l < kReduceLanes; ++l) top = lanes[l] > top ? lanes[l] : top;
+T max_of(const T* __restrict x, int64_t n) {
+  T top = kNegInf<T>;
+#pragma omp simd reduction(max : top)
+  for (int64_t i = 0; i < n; ++i) top = x[i] > top ? x[i] : top;
   return top;
 }
 
@@ -46,7 +42,7 @@ template <typename T>
 T online_softmax(int64_t n, int64_t valid, const T* mask, T* s, T* row_max, T* row_sum) {
   add_mask(valid, mask, s);
   const T old_max = *row_max;
-  const T new_max = std::max(old_max, max_fixed_order(s, valid));
+  const T new_max = std::max(old_max, max_of(s, valid));
   if (new_max == kNegInf<T>) {  // no key allowed yet: nothing to add
     std::fill(s, s + n, T(0));
     return T(1);

@@ -9,6 +9,7 @@
 #include "gemm/gemm.h"
 #include "core/cpu.h"
 #include "ops/rnn_gates.h"
+#include "ops/transpose.h"
 
 namespace fastnn {
 namespace {
@@ -96,12 +97,11 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
   // do not all fall into the same cache sets when G is a power of two); a
   // single step (a cell) multiplies by W_hh as it is.
   const bool transpose_once = s.T > 1;
-  const int64_t ld = G + 16;
+  const int64_t ld = padded_ld(G);
   T* w_hh_t = nullptr;
   if (transpose_once) {
     w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * H);
-    for (int64_t r = 0; r < G; ++r)
-      for (int64_t c = 0; c < H; ++c) w_hh_t[c * ld + r] = w_hh[r * H + c];
+    transpose(G, H, w_hh, H, w_hh_t, ld);
   }
   fill_rows(TB, G, b_ih, xg);  // every step's input projection, one GEMM
   gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);

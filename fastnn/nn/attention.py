@@ -1,0 +1,124 @@
+"""MultiheadAttention with PyTorch's parameters, masks and layouts."""
+import math
+
+import numpy as np
+
+from .. import functional as F
+from ..ops.attention import additive_mask
+from . import init
+from .layers import Linear
+from .module import Module, Parameter
+
+
+class MultiheadAttention(Module):
+    """Attention over num_heads heads of embed_dim // num_heads each, as PyTorch's.
+
+    Parameters: in_proj_weight (3E, E), in_proj_bias (3E,), out_proj (Linear E -> E).
+    forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+    average_attn_weights=True, is_causal=False) -> (output, weights or None).
+    Inputs are (L, N, E), or (N, L, E) with batch_first, or unbatched (L, E).
+    attn_mask (L, S) or (N * num_heads, L, S) and key_padding_mask (N, S): bool masks are
+    True where attention is NOT allowed, float masks are added to the scores.
+    need_weights=False runs the fused attention kernel; need_weights=True computes the
+    weights explicitly to return them (averaged over heads unless average_attn_weights=False).
+    """
+
+    def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False, dtype=None):
+        super().__init__()
+        if num_heads <= 0 or embed_dim % num_heads:
+            raise ValueError(f"MultiheadAttention: embed_dim ({embed_dim}) must be divisible by num_heads "
+                             f"({num_heads})")
+        if not 0.0 <= dropout <= 1.0:
+            raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout}")
+        dtype = np.dtype(np.float32 if dtype is None else dtype)
+        self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
+        self.dropout, self.batch_first = dropout, batch_first
+        self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype))
+        if bias:
+            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype))
+        else:
+            self.register_parameter("in_proj_bias", None)
+        self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)
+        init.xavier_uniform_(self.in_proj_weight)
+        if bias:
+            init.zeros_(self.out_proj.bias)
+
+    def extra_repr(self):
+        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}, batch_first={self.batch_first}"
+
+    def _project(self, x, part):
+        e = self.embed_dim
+        bias = None if self.in_proj_bias is None else self.in_proj_bias[part * e:(part + 1) * e]
+        return F.linear(x, self.in_proj_weight[part * e:(part + 1) * e], bias)
+
+    def _heads(self, x):
+        """(N, L, E) -> (N, H, L, head_dim)."""
+        n, length, _ = x.shape
+        return x.reshape(n, length, self.num_heads, self.head_dim).permute(0, 2, 1, 3)
+
+    def _merged_mask(self, attn_mask, key_padding_mask, n, lq, lk, dtype):
+        """Both masks as one additive float array broadcastable to (N, H, L, S), or None."""
+        merged = None
+        if attn_mask is not None:
+            mask = np.asarray(getattr(attn_mask, "data", attn_mask))
+            if mask.shape == (lq, lk):
+                mask = mask[None, None]
+            elif mask.shape == (n * self.num_heads, lq, lk):
+                mask = mask.reshape(n, self.num_heads, lq, lk)
+            else:
+                raise ValueError(f"MultiheadAttention: attn_mask must have shape {(lq, lk)} or "
+                                 f"{(n * self.num_heads, lq, lk)}, got {mask.shape}")
+            merged = additive_mask(~mask if mask.dtype == np.bool_ else mask, dtype)
+        if key_padding_mask is not None:
+            mask = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))
+            if mask.shape != (n, lk):
+                raise ValueError(f"MultiheadAttention: key_padding_mask must have shape {(n, lk)}, got {mask.shape}")
+            mask = additive_mask(~mask if mask.dtype == np.bool_ else mask, dtype)[:, None, None, :]
+            merged = mask if merged is None else merged + mask
+        return merged
+
+    def forward(self, query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
+                average_attn_weights=True, is_causal=False):
+        batched = query.ndim == 3
+        if query.ndim not in (2, 3) or key.ndim != query.ndim or value.ndim != query.ndim:
+            raise ValueError(f"MultiheadAttention: query, key and value must all be 2-D (unbatched) or 3-D, got "
+                             f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
+        if key_padding_mask is not None and not batched:
+            key_padding_mask = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))[None]
+        self_attention = query is key and key is value
+        q, k, v = [x.unsqueeze(0) if not batched else x if self.batch_first else x.transpose(0, 1)
+                   for x in (query, key, value)]
+        if q.shape[-1] != self.embed_dim or k.shape[-1] != self.embed_dim or v.shape[-1] != self.embed_dim:
+            raise ValueError(f"MultiheadAttention: inputs must end in embed_dim={self.embed_dim}, got query "
+                             f"{tuple(query.shape)}, key {tuple(key.shape)}, value {tuple(value.shape)}")
+        if k.shape[:2] != v.shape[:2] or k.shape[0] != q.shape[0]:
+            raise ValueError(f"MultiheadAttention: batch or key length of query {tuple(query.shape)}, key "
+                             f"{tuple(key.shape)} and value {tuple(value.shape)} do not match")
+        n, lq, lk = q.shape[0], q.shape[1], k.shape[1]
+        if self_attention:
+            e = self.embed_dim
+            qkv = F.linear(q, self.in_proj_weight, self.in_proj_bias)
+            q, k, v = qkv[..., :e], qkv[..., e:2 * e], qkv[..., 2 * e:]
+        else:
+            q, k, v = self._project(q, 0), self._project(k, 1), self._project(v, 2)
+        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+        mask = self._merged_mask(attn_mask, key_padding_mask, n, lq, lk, q.dtype)
+        causal = is_causal and attn_mask is None
+        if causal and (mask is not None or need_weights):  # the kernel's causal skip needs no other mask
+            mask = np.where(np.tri(lq, lk, dtype=bool), 0, -np.inf).astype(q.dtype) + (0 if mask is None else mask)
+            causal = False
+        p = self.dropout if self.training else 0.0
+        weights = None
+        if need_weights:
+            scores = F.matmul(q, k.transpose(-2, -1)) * q.dtype.type(1.0 / math.sqrt(self.head_dim))
+            weights = F.softmax(scores if mask is None else scores + mask, dim=-1)
+            out = F.matmul(F.dropout(weights, p, True), v)
+            if average_attn_weights:
+                weights = weights.mean(dim=1)
+            if not batched:
+                weights = weights.squeeze(0)
+        else:
+            out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal)
+        out = self.out_proj(out.permute(0, 2, 1, 3).reshape(n, lq, self.embed_dim))
+        out = out.squeeze(0) if not batched else out if self.batch_first else out.transpose(0, 1)
+        return out, weights

@@ -1,0 +1,92 @@
+"""layer_norm and embedding."""
+import numbers
+
+import numpy as np
+
+from ..autograd import Function
+from .common import _as_tensor, _data
+
+
+class LayerNorm(Function):
+    """Normalises each row of x (rows, D) to zero mean and unit variance, then * weight + bias."""
+
+    @staticmethod
+    def forward(ctx, x, weight, bias, eps):
+        rows = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
+        centred = rows - rows.mean(axis=1, keepdims=True)
+        rstd = 1.0 / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + eps)
+        normed = centred * rstd
+        ctx.save_for_backward(normed, rstd, weight)
+        ctx.shape = x.shape
+        out = normed if weight is None else normed * weight
+        if bias is not None:
+            out = out + bias
+        return out.reshape(x.shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        normed, rstd, weight = ctx.saved_tensors
+        grad = grad.reshape(normed.shape)
+        grad_w = (grad * normed).sum(axis=0) if ctx.needs_input_grad[1] else None
+        grad_b = grad.sum(axis=0) if ctx.needs_input_grad[2] else None
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            g = grad if weight is None else grad * weight
+            grad_x = rstd * (g - g.mean(axis=1, keepdims=True) - normed * (g * normed).mean(axis=1, keepdims=True))
+            grad_x = grad_x.reshape(ctx.shape)
+        return grad_x, grad_w, grad_b, None
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
+    dimensions (biased variance, as PyTorch); weight and bias have normalized_shape."""
+    x = _as_tensor(input)
+    shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
+    if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
+        raise ValueError(f"layer_norm: normalized_shape {shape} does not match the end of input shape {x.shape}")
+    for name, p in (("weight", weight), ("bias", bias)):
+        if p is not None and tuple(p.shape) != shape:
+            raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
+    lead = x.shape[:x.ndim - len(shape)]
+    size = int(np.prod(shape))
+    flat = x.reshape(lead + (size,))
+    flat_w = None if weight is None else weight.reshape((size,))
+    flat_b = None if bias is None else bias.reshape((size,))
+    return LayerNorm.apply(flat, flat_w, flat_b, float(eps)).reshape(x.shape)
+
+
+class Embedding(Function):
+    """Rows of weight picked by integer indices; backward adds each gradient row to its
+    weight row (padding_idx's row gets none)."""
+
+    @staticmethod
+    def forward(ctx, weight, indices, padding_idx):
+        ctx.indices, ctx.padding_idx, ctx.weight_shape = indices, padding_idx, weight.shape
+        return weight[indices]
+
+    @staticmethod
+    def backward(ctx, grad):
+        grad_w = np.zeros(ctx.weight_shape, dtype=grad.dtype)
+        np.add.at(grad_w, ctx.indices.reshape(-1), grad.reshape(-1, ctx.weight_shape[1]))
+        if ctx.padding_idx is not None:
+            grad_w[ctx.padding_idx] = 0
+        return grad_w, None, None
+
+
+def embedding(input, weight, padding_idx=None):
+    """weight[input]: input holds integer indices of any shape, weight is (num_embeddings,
+    embedding_dim); the output is input.shape + (embedding_dim,)."""
+    indices = np.asarray(_data(input))
+    if indices.dtype.kind not in "iu":
+        raise TypeError(f"embedding: input must hold integer indices, got {indices.dtype}")
+    if weight.ndim != 2:
+        raise ValueError(f"embedding: weight must be 2-D (num_embeddings, embedding_dim), got {tuple(weight.shape)}")
+    num = weight.shape[0]
+    if indices.size and (indices.min() < 0 or indices.max() >= num):
+        raise IndexError(f"embedding: indices must be in [0, {num}), got values in "
+                         f"[{indices.min()}, {indices.max()}] for input of shape {indices.shape}")
+    if padding_idx is not None:
+        if not -num <= padding_idx < num:
+            raise ValueError(f"embedding: padding_idx must be within [{-num}, {num}), got {padding_idx}")
+        padding_idx %= num
+    return Embedding.apply(weight, indices, padding_idx)
