@@ -228,3 +228,63 @@ def test_cells_match_torch(name):
     h_o = out_o[0] if name == "LSTMCell" else out_o
     h_t = out_t[0] if name == "LSTMCell" else out_t
     np.testing.assert_allclose(h_o.detach().numpy(), h_t.detach().numpy(), atol=1e-12)
+
+
+@pytest.mark.parametrize("kind", ["plain", "causal", "causal_lq_lt_lk", "causal_lq_gt_lk", "bool", "float",
+                                  "scale"])
+def test_scaled_dot_product_attention_matches_torch(kind):
+    lq, lk = {"causal_lq_lt_lk": (5, 9), "causal_lq_gt_lk": (9, 5)}.get(kind, (7, 7))
+    mask = rng(9).random((2, 1, lq, lk)) > 0.3
+    kwargs = {"plain": {}, "causal": {"is_causal": True}, "causal_lq_lt_lk": {"is_causal": True},
+              "causal_lq_gt_lk": {"is_causal": True}, "bool": {"attn_mask": mask},
+              "float": {"attn_mask": np.where(mask, rng(3).standard_normal(mask.shape), -np.inf)},
+              "scale": {"scale": 0.3}}[kind]
+    theirs = {k: torch.tensor(v) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()}
+    helper_test_op([(2, 3, lq, 4), (2, 3, lk, 4), (2, 3, lk, 5)],
+                   lambda q, k, v: F.scaled_dot_product_attention(q, k, v, **kwargs),
+                   lambda q, k, v: torch.nn.functional.scaled_dot_product_attention(q, k, v, **theirs))
+
+
+@pytest.mark.parametrize("batch_first", [False, True])
+@pytest.mark.parametrize("kwargs", [{}, {"need_weights": False}, {"key_padding_mask": True},
+                                    {"attn_mask": True, "need_weights": False},
+                                    {"attn_mask": True, "key_padding_mask": True, "average_attn_weights": False}],
+                         ids=str)
+def test_multihead_attention_from_torch_gives_equal_outputs_and_gradients(batch_first, kwargs):
+    torch.manual_seed(0)
+    theirs = torch.nn.MultiheadAttention(8, 2, batch_first=batch_first).double()
+    ours = nn.MultiheadAttention(8, 2, batch_first=batch_first, dtype=np.float64)
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    g = rng(0)
+    layout = (lambda n, length: (n, length, 8)) if batch_first else (lambda n, length: (length, n, 8))
+    x, memory = g.standard_normal(layout(2, 5)), g.standard_normal(layout(2, 6))
+    padding = np.zeros((2, 6), bool)
+    padding[1, 4:] = True
+    masks = {"key_padding_mask": padding, "attn_mask": g.random((5, 6)) < 0.2}
+    call = {k: masks[k] if k in masks else v for k, v in kwargs.items()}
+    tx, tm = torch.tensor(x, requires_grad=True), torch.tensor(memory)
+    fx, fm = fastnn.tensor(x, requires_grad=True), fastnn.tensor(memory)
+    t_out, t_weights = theirs(tx, tm, tm, **{k: torch.tensor(v) if isinstance(v, np.ndarray) else v
+                                            for k, v in call.items()})
+    f_out, f_weights = ours(fx, fm, fm, **call)
+    np.testing.assert_allclose(f_out.data, t_out.detach().numpy(), atol=1e-12)
+    if t_weights is not None:
+        np.testing.assert_allclose(f_weights.data, t_weights.detach().numpy(), atol=1e-12)
+    t_out.sum().backward()
+    f_out.sum().backward()
+    np.testing.assert_allclose(fx.grad.data, tx.grad.numpy(), atol=1e-12)
+    for (name, p), q in zip(ours.named_parameters(), theirs.parameters()):
+        np.testing.assert_allclose(p.grad.data, q.grad.numpy(), atol=1e-12, err_msg=name)
+
+
+def test_layer_norm_and_embedding_match_torch():
+    helper_test_op([(3, 4, 6), (6,), (6,)], lambda x, w, b: F.layer_norm(x, (6,), w, b, 1e-5),
+                   lambda x, w, b: torch.nn.functional.layer_norm(x, (6,), w, b, 1e-5))
+    indices = np.array([[1, 2, 2], [0, 4, 1]])
+    helper_test_op([(5, 3)], lambda w: F.embedding(indices, w, padding_idx=2),
+                   lambda w: torch.nn.functional.embedding(torch.tensor(indices), w, padding_idx=2))
+    torch.manual_seed(0)
+    layer = torch.nn.LayerNorm(6)
+    ours = nn.LayerNorm(6)
+    assert set(ours.state_dict()) == set(layer.state_dict())
+    assert set(nn.Embedding(5, 3).state_dict()) == set(torch.nn.Embedding(5, 3).state_dict())
