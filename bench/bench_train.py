@@ -5,8 +5,6 @@ through /proc/self/clear_refs) over 20 steps minus the resident set before them.
 import harness  # noqa: I001  (sets the environment first)
 
 import json
-import os
-import subprocess
 import sys
 
 import numpy as np
@@ -66,11 +64,7 @@ def torch_step_fn(torch):
 
 def peak_memory(system, threads):
     """Peak RSS growth of 20 steps in a fresh process, in MiB."""
-    result = subprocess.run([sys.executable, __file__, "--memory-worker", system, "--threads", str(threads)],
-                            capture_output=True, text=True, cwd=os.path.dirname(os.path.abspath(__file__)))
-    if result.returncode != 0:
-        return None
-    return json.loads(result.stdout.strip().splitlines()[-1])["peak_mib"]
+    return harness.memory_worker_result(__file__, system, "--threads", threads)
 
 
 def memory_worker(system, threads):
@@ -81,20 +75,7 @@ def memory_worker(system, threads):
     else:
         fastnn.set_num_threads(threads)
         step = fastnn_step_fn()
-    with open("/proc/self/clear_refs", "w") as f:
-        f.write("5")  # resets the peak resident set to the current one
-    base = _status_kib("VmRSS")
-    for _ in range(20):
-        step()
-    print(json.dumps({"peak_mib": (_status_kib("VmHWM") - base) / 1024}))
-
-
-def _status_kib(field):
-    with open("/proc/self/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise KeyError(field)
+    print(json.dumps(harness.peak_rss_growth_mib(step, calls=20)))
 
 
 def run(args, torch):

@@ -6,6 +6,8 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -138,3 +140,33 @@ def meta(args):
     return {"threads": args.threads, "backend": fastnn.backend_info(), "numpy": np.__version__,
             "peak_gflops": peak_gflops(args.threads),
             "unset_env": os.environ.get("FASTNN_BENCH_UNSET", "")}
+
+
+# -- peak memory, each measurement in a fresh process ------------------------------
+def peak_rss_growth_mib(step, calls=1):
+    """Peak resident-set growth (MiB) while step() runs `calls` times: VmHWM, first
+    reset to the current resident set through /proc/self/clear_refs."""
+    with open("/proc/self/clear_refs", "w") as f:
+        f.write("5")
+    base = _status_kib("VmRSS")
+    for _ in range(calls):
+        step()
+    return (_status_kib("VmHWM") - base) / 1024
+
+
+def _status_kib(field):
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(field)
+
+
+def memory_worker_result(script, *argv):
+    """Runs `python script --memory-worker *argv` and returns the number it prints
+    last, or None if it failed."""
+    result = subprocess.run([sys.executable, script, "--memory-worker", *map(str, argv)], capture_output=True,
+                            text=True, cwd=os.path.dirname(os.path.abspath(script)))
+    if result.returncode != 0:
+        return None
+    return json.loads(result.stdout.strip().splitlines()[-1])
