@@ -30,3 +30,8 @@ def test_train_cnn_reaches_95_percent_on_shapes():
 def test_train_lstm_reads_digits_row_by_row():
     pytest.importorskip("sklearn")
     assert final_accuracy("train_lstm.py") >= 0.97
+
+
+def test_train_transformer_sorts_digit_sequences():
+    """A shortened run (the full one: 8 epochs of 20,000 sequences)."""
+    assert final_accuracy("train_transformer.py", "--epochs", "2", "--train-size", "8000") >= 0.98

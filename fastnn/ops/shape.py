@@ -1,5 +1,6 @@
 """Shape ops and indexing: reshape, permute, expand, index, cat, stack (views or copies in NumPy)."""
 import builtins
+import numbers
 
 import numpy as np
 
@@ -106,8 +107,17 @@ class Index(Function):
     @staticmethod
     def backward(ctx, grad):
         full = np.zeros(ctx.shape, dtype=grad.dtype)
-        np.add.at(full, ctx.index, grad)  # repeated indices accumulate
+        if _is_basic(ctx.index):  # a view: each element picked once, a plain assignment
+            full[ctx.index] = grad
+        else:
+            np.add.at(full, ctx.index, grad)  # repeated indices accumulate
         return full
+
+
+def _is_basic(index):
+    """True for NumPy basic indexing (ints, slices, None, Ellipsis): no element twice."""
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (slice, numbers.Integral)) for p in parts)
 
 
 def index(x, idx):
