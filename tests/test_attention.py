@@ -176,3 +176,24 @@ def test_kernel_rejects_mask_planes_outside_the_mask():
                              scale=1.0)
     with pytest.raises(TypeError, match="int64"):
         _C.attention_forward(q, k, v, mask=np.zeros(24), mask_offsets=np.array([0.0, 0.0]), scale=1.0)
+
+
+@pytest.mark.kernel
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_layer_norm_kernel_matches_reference_and_is_thread_invariant(threads, dtype):
+    g = rng(5)
+    x = (g.standard_normal((300, 70)) * 3 + 5).astype(dtype)
+    w, b, grad = g.standard_normal(70).astype(dtype), g.standard_normal(70).astype(dtype), g.standard_normal(
+        (300, 70)).astype(dtype)
+    tol = 1e-12 if dtype == np.float64 else 1e-5
+    results = []
+    for n in (1, 2):
+        threads(n)
+        tx, tw, tb = [fastnn.tensor(a, requires_grad=True) for a in (x, w, b)]
+        out = F.layer_norm(tx, 70, tw, tb)
+        out.backward(fastnn.tensor(grad))
+        results.append([out.data, tx.grad.data, tw.grad.data, tb.grad.data])
+    np.testing.assert_allclose(results[0][0], reference.layer_norm(x.astype(np.float64), w, b), atol=tol * 10)
+    np.testing.assert_allclose(results[0][3], grad.astype(np.float64).sum(0), rtol=tol * 10, atol=tol * 100)
+    for a, b_ in zip(*results):
+        np.testing.assert_array_equal(a, b_)

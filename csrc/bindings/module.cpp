@@ -66,4 +66,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_softmax(m);
   fastnn::bindings::bind_rnn(m);
   fastnn::bindings::bind_attention(m);
+  fastnn::bindings::bind_norm(m);
 }

@@ -8,6 +8,7 @@
 #include "core/scratch.h"
 #include "gemm/gemm.h"
 #include "core/cpu.h"
+#include "ops/reduce.h"
 #include "ops/rnn_gates.h"
 #include "ops/transpose.h"
 
@@ -28,24 +29,6 @@ void fill_rows(int64_t rows, int64_t cols, const T* bias, T* out) {
       std::copy(bias, bias + cols, row);
     else
       std::fill(row, row + cols, T(0));
-  }
-}
-
-// out[c] = sum over rows of m[r][c], rows added in order. Walks the rows
-// (contiguous), each thread over its own block of columns.
-template <typename T>
-void column_sums(int64_t rows, int64_t cols, const T* m, T* out) {
-  constexpr int64_t kBlock = 256;
-  const int64_t blocks = (cols + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (rows * cols >= kParallelMinElements)
-  for (int64_t block = 0; block < blocks; ++block) {
-    const int64_t c0 = block * kBlock, c1 = std::min(cols, c0 + kBlock);
-    T* sums = out + c0;
-    std::fill(sums, sums + (c1 - c0), T(0));
-    for (int64_t r = 0; r < rows; ++r) {
-      const T* row = m + r * cols + c0;
-      for (int64_t c = 0; c < c1 - c0; ++c) sums[c] += row[c];
-    }
   }
 }
 
@@ -157,12 +140,12 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   }
   if (s.T == 0) std::fill(dw_hh, dw_hh + G * H, T(0));
   gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, h_prev_all, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
-  if (db_hh) column_sums(TB, G, dgh_all, db_hh);
+  if (db_hh) column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
   std::copy(dh, dh + BH, dh0);
   if (lstm) std::copy(dc, dc + BH, dc0);
   gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);  // dW_ih = dgx^T x
   gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
-  if (db_ih) column_sums(TB, G, dgx, db_ih);
+  if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
 }
 
 #define FASTNN_INSTANTIATE_RNN(T)                                                                         \

@@ -3,6 +3,7 @@ import numbers
 
 import numpy as np
 
+from .. import _C
 from ..autograd import Function
 from .common import _as_tensor, _data
 
@@ -12,28 +13,16 @@ class LayerNorm(Function):
 
     @staticmethod
     def forward(ctx, x, weight, bias, eps):
-        rows = x.reshape(-1, x.shape[-1]) if x.ndim else x.reshape(1, 1)
-        centred = rows - rows.mean(axis=1, keepdims=True)
-        rstd = 1.0 / np.sqrt((centred * centred).mean(axis=1, keepdims=True) + eps)
-        normed = centred * rstd
-        ctx.save_for_backward(normed, rstd, weight)
-        ctx.shape = x.shape
-        out = normed if weight is None else normed * weight
-        if bias is not None:
-            out = out + bias
-        return out.reshape(x.shape)
+        out, mean, rstd = _C.layer_norm_forward(x, weight, bias, eps)
+        ctx.save_for_backward(x, weight, mean, rstd)
+        return out
 
     @staticmethod
     def backward(ctx, grad):
-        normed, rstd, weight = ctx.saved_tensors
-        grad = grad.reshape(normed.shape)
-        grad_w = (grad * normed).sum(axis=0) if ctx.needs_input_grad[1] else None
-        grad_b = grad.sum(axis=0) if ctx.needs_input_grad[2] else None
-        grad_x = None
-        if ctx.needs_input_grad[0]:
-            g = grad if weight is None else grad * weight
-            grad_x = rstd * (g - g.mean(axis=1, keepdims=True) - normed * (g * normed).mean(axis=1, keepdims=True))
-            grad_x = grad_x.reshape(ctx.shape)
+        x, weight, mean, rstd = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        grad_x, grad_w, grad_b = _C.layer_norm_backward(x, weight, mean, rstd, np.asarray(grad, order="C"),
+                                                        need[0], need[1], need[2])
         return grad_x, grad_w, grad_b, None
 
 
@@ -47,12 +36,11 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     for name, p in (("weight", weight), ("bias", bias)):
         if p is not None and tuple(p.shape) != shape:
             raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
-    lead = x.shape[:x.ndim - len(shape)]
     size = int(np.prod(shape))
-    flat = x.reshape(lead + (size,))
+    rows = x.reshape((-1, size))
     flat_w = None if weight is None else weight.reshape((size,))
     flat_b = None if bias is None else bias.reshape((size,))
-    return LayerNorm.apply(flat, flat_w, flat_b, float(eps)).reshape(x.shape)
+    return LayerNorm.apply(rows, flat_w, flat_b, float(eps)).reshape(x.shape)
 
 
 class Embedding(Function):
