@@ -5,6 +5,7 @@ import harness  # noqa: I001  (sets the environment first)
 
 import math
 
+import bench_attention
 import bench_conv
 import bench_matmul
 import bench_pool
@@ -12,7 +13,7 @@ import bench_rnn
 import bench_train
 
 BENCHES = {"matmul": bench_matmul, "conv2d": bench_conv, "pool2d": bench_pool, "train_cnn": bench_train,
-           "rnn": bench_rnn}
+           "rnn": bench_rnn, "attention": bench_attention}
 
 
 def geomean(values):

@@ -99,39 +99,57 @@ void forward_tile(const AttentionDims& d, const Head<T>& hd, const T* k_t, int64
   }
 }
 
+// A backward thread's memory: the p and ds tiles, each query row's
+// delta = dout . out, and the head's K^T and V^T, laid out once per head so
+// that every tile's scores and dp read them in place.
+template <typename T>
+struct BackwardWork {
+  T *p, *ds, *delta, *k_t, *v_t;
+  int64_t ld;  // of k_t and v_t
+
+  static int64_t size(const AttentionDims& d) {
+    return 2 * kQueryTile * kBackwardKeyTile + d.lq + (d.e + d.ev) * padded_ld(d.lk);
+  }
+  BackwardWork(const AttentionDims& d, T* base) : ld(padded_ld(d.lk)) {
+    p = base;
+    ds = p + kQueryTile * kBackwardKeyTile;
+    delta = ds + kQueryTile * kBackwardKeyTile;
+    k_t = delta + d.lq;
+    v_t = k_t + d.e * ld;
+  }
+};
+
 // One head's gradients, key tile by key tile, query tiles inside: dv and dk
 // of a key tile are complete when its loop ends; dq accumulates across them.
 template <typename T>
 void backward_head(const AttentionDims& d, const Head<T>& hd, int64_t mask_row_stride, bool causal, T scale,
-                   const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv, T* work,
+                   const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv, const BackwardWork<T>& w,
                    const AttentionRowKernels<T>& rows) {
-  T* p = work;
-  T* ds = p + kQueryTile * kBackwardKeyTile;
-  T* delta = ds + kQueryTile * kBackwardKeyTile;
-  for (int64_t i = 0; i < d.lq; ++i) delta[i] = dot_fixed_order(dout + i * d.ev, out + i * d.ev, 1, d.ev);
+  constexpr int64_t ldp = kBackwardKeyTile;
+  for (int64_t i = 0; i < d.lq; ++i) w.delta[i] = dot_fixed_order(dout + i * d.ev, out + i * d.ev, 1, d.ev);
+  transpose(d.lk, d.e, hd.k, d.e, w.k_t, w.ld);
+  transpose(d.lk, d.ev, hd.v, d.ev, w.v_t, w.ld);
   std::fill(dq, dq + d.lq * d.e, T(0));
   std::fill(dk, dk + d.lk * d.e, T(0));
   std::fill(dv, dv + d.lk * d.ev, T(0));
   for (int64_t j0 = 0; j0 < d.lk; j0 += kBackwardKeyTile) {
     const int64_t cols = std::min(kBackwardKeyTile, d.lk - j0);
-    const T* k = hd.k + j0 * d.e;
-    const T* v = hd.v + j0 * d.ev;
     // Causal: query tiles that end before key j0 see none of this tile.
     for (int64_t i0 = causal ? j0 / kQueryTile * kQueryTile : 0; i0 < d.lq; i0 += kQueryTile) {
       const int64_t n_rows = std::min(kQueryTile, d.lq - i0);
       const T* q = hd.q + i0 * d.e;
       const T* dout_tile = dout + i0 * d.ev;
-      gemm<T>(false, true, n_rows, cols, d.e, scale, q, d.e, k, d.e, T(0), p, kBackwardKeyTile, 1);
-      gemm<T>(false, true, n_rows, cols, d.ev, T(1), dout_tile, d.ev, v, d.ev, T(0), ds, kBackwardKeyTile, 1);
+      gemm<T>(false, false, n_rows, cols, d.e, scale, q, d.e, w.k_t + j0, w.ld, T(0), w.p, ldp, 1);
+      gemm<T>(false, false, n_rows, cols, d.ev, T(1), dout_tile, d.ev, w.v_t + j0, w.ld, T(0), w.ds, ldp, 1);
       for (int64_t r = 0; r < n_rows; ++r) {
         const int64_t i = i0 + r;
         const T* mask = hd.mask ? hd.mask + i * mask_row_stride + j0 : nullptr;
-        rows.softmax_backward(cols, visible_keys(causal, i, j0, cols), mask, lse[i], delta[i], p + r * kBackwardKeyTile,
-                              ds + r * kBackwardKeyTile);
+        rows.softmax_backward(cols, visible_keys(causal, i, j0, cols), mask, lse[i], w.delta[i], w.p + r * ldp,
+                              w.ds + r * ldp);
       }
-      gemm<T>(true, false, cols, d.ev, n_rows, T(1), p, kBackwardKeyTile, dout_tile, d.ev, T(1), dv + j0 * d.ev, d.ev, 1);
-      gemm<T>(false, false, n_rows, d.e, cols, scale, ds, kBackwardKeyTile, k, d.e, T(1), dq + i0 * d.e, d.e, 1);
-      gemm<T>(true, false, cols, d.e, n_rows, scale, ds, kBackwardKeyTile, q, d.e, T(1), dk + j0 * d.e, d.e, 1);
+      gemm<T>(true, false, cols, d.ev, n_rows, T(1), w.p, ldp, dout_tile, d.ev, T(1), dv + j0 * d.ev, d.ev, 1);
+      gemm<T>(false, false, n_rows, d.e, cols, scale, w.ds, ldp, hd.k + j0 * d.e, d.e, T(1), dq + i0 * d.e, d.e, 1);
+      gemm<T>(true, false, cols, d.e, n_rows, scale, w.ds, ldp, q, d.e, T(1), dk + j0 * d.e, d.e, 1);
     }
   }
 }
@@ -170,13 +188,14 @@ template <typename T>
 void attention_backward(const AttentionDims& d, const T* q, const T* k, const T* v, const AttentionMask<T>& mask,
                         bool causal, T scale, const T* out, const T* lse, const T* dout, T* dq, T* dk, T* dv) {
   const int threads = threads_for<T>(d, d.heads);
-  const int64_t work_size = 2 * kQueryTile * kBackwardKeyTile + d.lq;
+  const int64_t work_size = BackwardWork<T>::size(d);
   T* work_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * work_size);
   const AttentionRowKernels<T> rows = rows_for<T>(active_isa());
   parallel_for(d.heads, threads, [&](int64_t h) {
+    const BackwardWork<T> work(d, work_all + thread_index() * work_size);
     backward_head(d, head_at(d, q, k, v, mask, h), mask.row_stride, causal, scale, out + h * d.lq * d.ev,
                   lse + h * d.lq, dout + h * d.lq * d.ev, dq + h * d.lq * d.e, dk + h * d.lk * d.e,
-                  dv + h * d.lk * d.ev, work_all + thread_index() * work_size, rows);
+                  dv + h * d.lk * d.ev, work, rows);
   });
 }
 
