@@ -4,8 +4,8 @@ from .autograd import enable_grad, is_grad_enabled, no_grad
 from .functional import cat, matmul, stack
 from .random import manual_seed
 from .serialization import load, save
-from .tensor import (Tensor, arange, empty, from_numpy, full, ones, ones_like, rand, randint, randn,
-                     tensor, zeros, zeros_like)
+from .tensor import (Tensor, arange, empty, from_dlpack, from_numpy, full, ones, ones_like, rand, randint,
+                     randn, tensor, zeros, zeros_like)
 from . import data, datasets, nn, optim  # noqa: E402
 
 float32 = "float32"

@@ -183,7 +183,20 @@ class Tensor:
         return int(self.item())
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype)
+        """The data itself (no copy) unless a copy or another dtype is asked for."""
+        converts = dtype is not None and np.dtype(dtype) != self.dtype
+        if copy is False and converts:
+            raise ValueError(f"cannot convert a {self.dtype} tensor to {np.dtype(dtype)} without a copy")
+        if converts:
+            return self.data.astype(dtype)
+        return self.data.copy() if copy else self.data
+
+    def __dlpack__(self, **kwargs):
+        """DLPack export of the data, zero-copy (the autograd graph does not travel)."""
+        return self.data.__dlpack__(**kwargs)
+
+    def __dlpack_device__(self):
+        return self.data.__dlpack_device__()
 
     __hash__ = object.__hash__
 
@@ -369,6 +382,12 @@ def from_numpy(array):
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy expects an np.ndarray, got {type(array).__name__}")
     return Tensor._wrap(array)
+
+
+def from_dlpack(source):
+    """A Tensor on the memory of any DLPack exporter (a PyTorch CPU tensor, a NumPy
+    array, ...), shared when the source is C-contiguous, else copied."""
+    return Tensor._wrap(np.from_dlpack(source))
 
 
 def zeros(*shape, dtype=None, requires_grad=False):

@@ -63,7 +63,7 @@ def test_load_digits():
 
 def test_save_load_round_trip(tmp_path):
     model = nn.Linear(3, 2)
-    path = tmp_path / "model.npz"
+    path = tmp_path / "model.safetensors"
     fastnn.save(model.state_dict(), path)
     loaded = fastnn.load(path)
     other = nn.Linear(3, 2)
@@ -74,16 +74,16 @@ def test_save_load_round_trip(tmp_path):
 def test_load_corrupt_or_truncated_file_raises(tmp_path):
     good = io.BytesIO()
     fastnn.save({"w": fastnn.ones(100)}, good)
-    truncated = tmp_path / "t.npz"
+    truncated = tmp_path / "t.safetensors"
     truncated.write_bytes(good.getvalue()[:50])
     with pytest.raises((ValueError, OSError)):
         fastnn.load(truncated)
-    garbage = tmp_path / "g.npz"
+    garbage = tmp_path / "g.safetensors"
     garbage.write_bytes(b"not a file at all" * 10)
     with pytest.raises((ValueError, OSError)):
         fastnn.load(garbage)
     with pytest.raises(OSError):
-        fastnn.load(tmp_path / "missing.npz")
+        fastnn.load(tmp_path / "missing.safetensors")
 
 
 def test_make_shapes_is_deterministic_and_balanced():

@@ -89,11 +89,14 @@ class Optimizer:
                 len(g["params"]) != len(own["params"]) for g, own in zip(groups, self.param_groups)):
             raise ValueError("loaded state dict has a different number of parameter groups or parameters")
         params = [p for g in self.param_groups for p in g["params"]]
-        for key, value in state_dict["state"].items():
+        state = {key: {name: np.array(item.data if isinstance(item, Tensor) else item)
+                       if isinstance(item, (Tensor, np.ndarray)) else item for name, item in value.items()}
+                 for key, value in state_dict["state"].items()}  # Tensors (as fastnn.load gives) or arrays
+        for key, value in state.items():
             for name, item in value.items():
                 if isinstance(item, np.ndarray) and item.shape != params[int(key)].shape:
                     raise ValueError(f"state '{name}' of parameter {key} has shape {item.shape}, "
                                      f"parameter has {params[int(key)].shape}")
-        self.state = {id(params[int(k)]): copy.deepcopy(v) for k, v in state_dict["state"].items()}
+        self.state = {id(params[int(k)]): v for k, v in state.items()}
         for own, loaded in zip(self.param_groups, groups):
             own.update({k: v for k, v in loaded.items() if k != "params"})
