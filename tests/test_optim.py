@@ -146,6 +146,29 @@ def test_schedulers():
     assert opt.param_groups[0]["lr"] == cos.get_last_lr()[0]
 
 
+@pytest.mark.parametrize("make", [
+    lambda o: optim.lr_scheduler.LambdaLR(o, lambda e: 0.9 ** e),
+    lambda o: optim.lr_scheduler.OneCycleLR(o, max_lr=1.0, total_steps=20),
+    lambda o: optim.lr_scheduler.ReduceLROnPlateau(o, patience=1),
+    lambda o: optim.lr_scheduler.MultiStepLR(o, [2, 4]),
+])
+def test_scheduler_state_survives_save_and_load(tmp_path, make):
+    """A resumed schedule continues where the saved one was."""
+    def stepped(scheduler, n):
+        for i in range(n):
+            scheduler.optimizer.step()
+            scheduler.step(*([10.0 - (i % 3)] if isinstance(scheduler, optim.lr_scheduler.ReduceLROnPlateau) else []))
+        return scheduler
+
+    first = stepped(make(optim.SGD([_param([1.0])], lr=0.5, momentum=0.9)), 5)
+    fastnn.save({"scheduler": first.state_dict(), "optimizer": first.optimizer.state_dict()}, tmp_path / "s")
+    saved = fastnn.load(tmp_path / "s")
+    resumed = make(optim.SGD([_param([1.0])], lr=0.5, momentum=0.9))
+    resumed.optimizer.load_state_dict(saved["optimizer"])
+    resumed.load_state_dict(saved["scheduler"])
+    assert stepped(resumed, 3).get_last_lr() == stepped(first, 3).get_last_lr()
+
+
 def test_training_reduces_loss():
     fastnn.manual_seed(0)
     x = fastnn.randn(64, 3)

@@ -125,17 +125,48 @@ def test_optimizers_match_torch(make):
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), atol=1e-12, rtol=1e-10)
 
 
-def test_schedulers_match_torch():
+SCHEDULERS = {
+    "step": (lambda s, o: s.StepLR(o, 3, 0.5), "sgd"),
+    "multistep": (lambda s, o: s.MultiStepLR(o, [2, 5, 6], 0.3), "sgd"),
+    "exponential": (lambda s, o: s.ExponentialLR(o, 0.9), "sgd"),
+    "cosine": (lambda s, o: s.CosineAnnealingLR(o, 7, 0.01), "sgd"),
+    "lambda": (lambda s, o: s.LambdaLR(o, lambda e: 1 / (1 + e)), "sgd"),
+    "onecycle": (lambda s, o: s.OneCycleLR(o, max_lr=0.9, total_steps=11), "sgd"),
+    "onecycle_adam_linear_3phase": (lambda s, o: s.OneCycleLR(o, max_lr=0.9, epochs=2, steps_per_epoch=6,
+                                                               anneal_strategy="linear", three_phase=True), "adam"),
+}
+
+
+@pytest.mark.parametrize("name", SCHEDULERS)
+def test_schedulers_match_torch(name):
+    make, kind = SCHEDULERS[name]
     p_ours, p_theirs = [nn.Parameter(fastnn.ones(1))], [torch.nn.Parameter(torch.ones(1))]
-    for make in (lambda s, o: s.StepLR(o, 3, 0.5), lambda s, o: s.CosineAnnealingLR(o, 7, 0.01)):
-        o1, o2 = optim.SGD(p_ours, lr=0.5), torch.optim.SGD(p_theirs, lr=0.5)
-        s1, s2 = make(optim.lr_scheduler, o1), make(torch.optim.lr_scheduler, o2)
-        for _ in range(10):
-            np.testing.assert_allclose(s1.get_last_lr(), s2.get_last_lr(), rtol=1e-12)
-            o1.step()
-            o2.step()
-            s1.step()
-            s2.step()
+    if kind == "sgd":
+        o1, o2 = optim.SGD(p_ours, lr=0.5, momentum=0.9), torch.optim.SGD(p_theirs, lr=0.5, momentum=0.9)
+    else:
+        o1, o2 = optim.Adam(p_ours, lr=0.5), torch.optim.Adam(p_theirs, lr=0.5)
+    s1, s2 = make(optim.lr_scheduler, o1), make(torch.optim.lr_scheduler, o2)
+    for _ in range(10):
+        np.testing.assert_allclose(s1.get_last_lr(), s2.get_last_lr(), rtol=1e-12)
+        key = "betas" if kind == "adam" else "momentum"
+        np.testing.assert_allclose(np.ravel(o1.param_groups[0][key]), np.ravel(o2.param_groups[0][key]), rtol=1e-12)
+        o1.step()
+        o2.step()
+        s1.step()
+        s2.step()
+
+
+def test_reduce_lr_on_plateau_matches_torch():
+    for kwargs in (dict(patience=2, factor=0.5), dict(mode="max", patience=1, cooldown=2, threshold_mode="abs",
+                                                      threshold=0.1, min_lr=0.05)):
+        o1 = optim.SGD([nn.Parameter(fastnn.ones(1))], lr=1.0)
+        o2 = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=1.0)
+        s1 = optim.lr_scheduler.ReduceLROnPlateau(o1, **kwargs)
+        s2 = torch.optim.lr_scheduler.ReduceLROnPlateau(o2, **kwargs)
+        for metric in [5, 4, 4, 4, 4, 4.5, 3, 3, 3, 3, 3, 2.95, 2.9, 6, 6, 6, 6]:
+            s1.step(metric)
+            s2.step(metric)
+            assert o1.param_groups[0]["lr"] == pytest.approx(o2.param_groups[0]["lr"], rel=1e-12)
 
 
 @pytest.mark.parametrize("kwargs", [dict(), dict(stride=2, padding=1), dict(padding=(2, 1), dilation=(2, 1)),
