@@ -153,3 +153,23 @@ def test_module_to_double_then_gradcheckable():
     assert layer.weight.dtype == np.float64
     out = layer(fastnn.randn(4, 3, dtype=np.float64))
     assert out.dtype == np.float64
+
+
+@pytest.mark.parametrize("shape", [(4, 6), (6, 4), (3, 2, 2)])
+def test_orthogonal_init_gives_orthonormal_rows_or_columns(shape):
+    w = nn.init.orthogonal_(nn.Parameter(fastnn.zeros(*shape)), gain=2.0).data.reshape(shape[0], -1) / 2.0
+    small = min(w.shape)
+    gram = w @ w.T if w.shape[0] == small else w.T @ w
+    np.testing.assert_allclose(gram, np.eye(small), atol=1e-6)
+
+
+def test_clip_grad_norm_scales_only_when_needed_and_errors_on_nonfinite():
+    p = nn.Parameter(fastnn.zeros(3))
+    p.grad = fastnn.tensor(np.array([3.0, 4.0, 0.0], np.float32))
+    assert nn.utils.clip_grad_norm_([p], 10.0).item() == pytest.approx(5.0)
+    np.testing.assert_allclose(p.grad.data, [3, 4, 0])
+    nn.utils.clip_grad_norm_(p, 1.0)
+    assert np.linalg.norm(p.grad.data) == pytest.approx(1.0, rel=1e-5)
+    p.grad = fastnn.tensor(np.array([np.inf, 1.0, 0.0], np.float32))
+    with pytest.raises(RuntimeError, match="non-finite"):
+        nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)

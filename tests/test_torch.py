@@ -319,3 +319,20 @@ def test_layer_norm_and_embedding_match_torch():
     ours = nn.LayerNorm(6)
     assert set(ours.state_dict()) == set(layer.state_dict())
     assert set(nn.Embedding(5, 3).state_dict()) == set(torch.nn.Embedding(5, 3).state_dict())
+
+
+@pytest.mark.parametrize("norm_type", [2.0, 1.0, 3.0, float("inf")])
+def test_clip_grad_norm_and_value_match_torch(norm_type):
+    g = rng(0)
+    weights, grads = [g.standard_normal((3, 4)), g.standard_normal(5)], [g.standard_normal((3, 4)) * 3,
+                                                                          g.standard_normal(5) * 3]
+    ours = [nn.Parameter(fastnn.tensor(w)) for w in weights]
+    theirs = [torch.nn.Parameter(torch.tensor(w)) for w in weights]
+    for o, t, grad in zip(ours, theirs, grads):
+        o.grad, t.grad = fastnn.tensor(grad.copy()), torch.tensor(grad)
+    total = nn.utils.clip_grad_norm_(ours, 1.5, norm_type)
+    assert total.item() == pytest.approx(float(torch.nn.utils.clip_grad_norm_(theirs, 1.5, norm_type)), rel=1e-12)
+    nn.utils.clip_grad_value_(ours, 0.1)
+    torch.nn.utils.clip_grad_value_(theirs, 0.1)
+    for o, t in zip(ours, theirs):
+        np.testing.assert_allclose(o.grad.data, t.grad.numpy(), rtol=1e-12)

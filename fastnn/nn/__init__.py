@@ -1,5 +1,5 @@
 """Modules, layers and losses with PyTorch's names, parameters and defaults."""
-from . import functional, init
+from . import functional, init, utils
 from .attention import MultiheadAttention
 from .conv import AdaptiveAvgPool2d, AvgPool2d, Conv2d, MaxPool2d
 from .layers import (GELU, Dropout, Flatten, Identity, Linear, ReLU, Sigmoid, Softmax, Tanh)
