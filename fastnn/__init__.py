@@ -1,4 +1,6 @@
 """fastnn: a fast, readable CPU deep-learning package with PyTorch's names."""
+from importlib.metadata import version as _version
+
 from . import _C
 from .autograd import enable_grad, is_grad_enabled, no_grad
 from .functional import cat, matmul, stack
@@ -10,7 +12,7 @@ from . import data, datasets, nn, optim  # noqa: E402
 
 float32 = "float32"
 float64 = "float64"
-__version__ = "0.1.0"
+__version__ = _version("fastnn")  # the one place it is set: pyproject.toml
 
 
 def get_num_threads():

@@ -46,3 +46,10 @@ def test_fastnn_isa_environment_variable_forces_one(isa, tmp_path):
 def test_bad_fastnn_isa_fails_import_loudly(tmp_path):
     result = _import_with_isa("sse9", tmp_path)
     assert result.returncode != 0 and "unknown ISA" in result.stderr
+
+
+def test_version_comes_from_the_package_metadata():
+    from importlib.metadata import version
+    import re
+    assert fastnn.__version__ == version("fastnn")
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*", fastnn.__version__)
