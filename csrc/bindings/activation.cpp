@@ -77,11 +77,13 @@ py::array relu_backward(const py::array& y, const py::array& grad_output) {
 }  // namespace
 
 void bind_activation(py::module_& m) {
-  m.def("relu_forward", &relu_forward, py::arg("input").noconvert());
-  m.def("relu_backward", &relu_backward, py::arg("output").noconvert(), py::arg("grad_output").noconvert());
-  m.def("gelu_forward", &gelu_forward, py::arg("input").noconvert(), py::arg("approximate") = "none");
+  m.def("relu_forward", &relu_forward, py::arg("input").noconvert(), "max(input, 0), NaN kept.");
+  m.def("relu_backward", &relu_backward, py::arg("output").noconvert(), py::arg("grad_output").noconvert(),
+        "grad_output where the forward's output is positive, else 0.");
+  m.def("gelu_forward", &gelu_forward, py::arg("input").noconvert(), py::arg("approximate") = "none",
+        "x * Phi(x) (approximate='tanh': PyTorch's tanh form).");
   m.def("gelu_backward", &gelu_backward, py::arg("input").noconvert(), py::arg("grad_output").noconvert(),
-        py::arg("approximate") = "none");
+        py::arg("approximate") = "none", "grad_output * GELU'(input).");
 }
 
 }  // namespace fastnn::bindings

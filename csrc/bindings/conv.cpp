@@ -106,12 +106,15 @@ py::tuple backward_weight(const py::array& x, const py::array& dy, const std::ve
 
 void bind_conv(py::module_& m) {
   m.def("conv2d_forward", &forward, py::arg("input").noconvert(), py::arg("weight").noconvert(),
-        py::arg("bias") = py::none(), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"));
+        py::arg("bias"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
+        "NCHW convolution of input (N, C, H, W) with weight (O, C / groups, kh, kw) plus bias (O,) or None.");
   m.def("conv2d_backward_input", &backward_input, py::arg("grad_output").noconvert(), py::arg("weight").noconvert(),
-        py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"));
+        py::arg("input_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
+        "Gradient of conv2d_forward with respect to its input (of input_shape).");
   m.def("conv2d_backward_weight", &backward_weight, py::arg("input").noconvert(), py::arg("grad_output").noconvert(),
         py::arg("weight_shape"), py::arg("stride"), py::arg("padding"), py::arg("dilation"), py::arg("groups"),
-        py::arg("bias"));
+        py::arg("bias"),
+        "(grad_weight, grad_bias or None) of conv2d_forward, summed over the batch in a fixed order.");
 }
 
 }  // namespace fastnn::bindings

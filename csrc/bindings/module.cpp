@@ -54,10 +54,10 @@ PYBIND11_MODULE(_C, m) {
   } catch (const std::invalid_argument& e) {
     throw std::runtime_error(std::string("fastnn: ") + e.what());
   }
-  m.def("backend_info", &backend_info);
-  m.def("get_num_threads", &fastnn::max_threads);
-  m.def("set_num_threads", &set_num_threads, py::arg("n"));
-  m.def("get_isa", [] { return fastnn::isa_name(fastnn::active_isa()); });
+  m.def("backend_info", &backend_info, "ISA in use and supported, threads, OpenMP runtime, compiler, build flags.");
+  m.def("get_num_threads", &fastnn::max_threads, "Threads the kernels use.");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"), "Sets the threads the kernels use (n >= 1).");
+  m.def("get_isa", [] { return fastnn::isa_name(fastnn::active_isa()); }, "The ISA whose micro-kernels run.");
   m.def("set_isa", &set_isa, py::arg("name"), "Forces the kernels' ISA (for tests and benchmarks).");
   fastnn::bindings::bind_gemm(m);
   fastnn::bindings::bind_activation(m);

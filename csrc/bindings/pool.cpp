@@ -169,17 +169,20 @@ py::array adaptive_backward(const py::array& dy, const std::vector<int64_t>& inp
 
 void bind_pool(py::module_& m) {
   m.def("max_pool2d_forward", &max_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
-        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"));
+        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"),
+        "(output, indices): window maxima of an NCHW input and their flat positions in each input plane.");
   m.def("max_pool2d_backward", &max_backward, py::arg("grad_output").noconvert(), py::arg("indices").noconvert(),
-        py::arg("input_shape"));
+        py::arg("input_shape"), "Scatters grad_output to the saved argmax positions (accumulating).");
   m.def("avg_pool2d_forward", &avg_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
-        py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"));
+        py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"),
+        "Window means of an NCHW input (divisor_override <= 0: none).");
   m.def("avg_pool2d_backward", &avg_backward, py::arg("grad_output").noconvert(), py::arg("input_shape"),
         py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("ceil_mode"),
-        py::arg("count_include_pad"), py::arg("divisor_override"));
-  m.def("adaptive_avg_pool2d_forward", &adaptive_forward, py::arg("input").noconvert(), py::arg("output_size"));
+        py::arg("count_include_pad"), py::arg("divisor_override"), "Gradient of avg_pool2d_forward.");
+  m.def("adaptive_avg_pool2d_forward", &adaptive_forward, py::arg("input").noconvert(), py::arg("output_size"),
+        "Means over PyTorch's adaptive cells, giving an (N, C, *output_size) output.");
   m.def("adaptive_avg_pool2d_backward", &adaptive_backward, py::arg("grad_output").noconvert(),
-        py::arg("input_shape"));
+        py::arg("input_shape"), "Gradient of adaptive_avg_pool2d_forward.");
 }
 
 }  // namespace fastnn::bindings

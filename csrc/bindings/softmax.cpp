@@ -64,9 +64,10 @@ py::array backward(const py::array& y, const py::array& dy, int64_t dim, bool lo
 }  // namespace
 
 void bind_softmax(py::module_& m) {
-  m.def("softmax_forward", &forward, py::arg("input").noconvert(), py::arg("dim"), py::arg("log") = false);
+  m.def("softmax_forward", &forward, py::arg("input").noconvert(), py::arg("dim"), py::arg("log") = false,
+        "Softmax (log=True: log-softmax) along dim, the maximum subtracted first.");
   m.def("softmax_backward", &backward, py::arg("output").noconvert(), py::arg("grad_output").noconvert(),
-        py::arg("dim"), py::arg("log") = false);
+        py::arg("dim"), py::arg("log") = false, "Input gradient of softmax_forward from its output.");
 }
 
 }  // namespace fastnn::bindings

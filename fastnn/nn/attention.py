@@ -11,16 +11,30 @@ from .module import Module, Parameter
 
 
 class MultiheadAttention(Module):
-    """Attention over num_heads heads of embed_dim // num_heads each, as PyTorch's.
+    """Attention over num_heads heads of embed_dim // num_heads features each, as PyTorch's.
 
-    Parameters: in_proj_weight (3E, E), in_proj_bias (3E,), out_proj (Linear E -> E).
+    Args:
+        embed_dim: features of query, key and value (and of the output).
+        num_heads: heads; must divide embed_dim.
+        dropout: dropout on the attention weights, in training (the unfused path).
+        bias: learn in_proj_bias and out_proj.bias (default True).
+        batch_first: inputs and output are (N, L, E) instead of (L, N, E).
     forward(query, key, value, key_padding_mask=None, need_weights=True, attn_mask=None,
-    average_attn_weights=True, is_causal=False) -> (output, weights or None).
-    Inputs are (L, N, E), or (N, L, E) with batch_first, or unbatched (L, E).
-    attn_mask (L, S) or (N * num_heads, L, S) and key_padding_mask (N, S): bool masks are
-    True where attention is NOT allowed, float masks are added to the scores.
-    need_weights=False runs the fused attention kernel; need_weights=True computes the
-    weights explicitly to return them (averaged over heads unless average_attn_weights=False).
+    average_attn_weights=True, is_causal=False) -> (output, weights or None):
+        attn_mask (L, S) or (N * num_heads, L, S) and key_padding_mask (N, S): bool masks are
+        True where attention is NOT allowed, float masks are added to the scores.
+        need_weights=False runs the fused attention kernel; need_weights=True computes the
+        weights explicitly to return them (averaged over heads unless average_attn_weights=False).
+        is_causal without attn_mask lets query i see keys j <= i.
+    Parameters: in_proj_weight (3E, E), in_proj_bias (3E,), out_proj (Linear E -> E).
+    Shape: query (L, N, E), key and value (S, N, E) (batch_first: (N, L, E), (N, S, E); or
+        unbatched (L, E), (S, E)) -> output like query, weights (N, L, S).
+    Example:
+        >>> mha = nn.MultiheadAttention(16, 4, batch_first=True)
+        >>> x = fastnn.zeros(2, 5, 16)
+        >>> out, weights = mha(x, x, x)
+        >>> out.shape, weights.shape
+        ((2, 5, 16), (2, 5, 5))
     """
 
     def __init__(self, embed_dim, num_heads, dropout=0.0, bias=True, batch_first=False, dtype=None):

@@ -60,6 +60,18 @@ class Conv2d(Module):
 
 
 class MaxPool2d(Module):
+    """Maximum over kernel_size windows of each NCHW plane (C++ kernel).
+
+    Args:
+        kernel_size, stride (default kernel_size), padding (implicit -inf), dilation: ints or pairs.
+        return_indices: also return the argmax positions (flat in each input plane, as PyTorch).
+        ceil_mode: round the output size up, so a last partial window counts.
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out), with
+        H_out = floor((H + 2 padding - dilation (kernel - 1) - 1) / stride) + 1 (ceil with ceil_mode).
+    Example:
+        >>> nn.MaxPool2d(2)(fastnn.zeros(1, 3, 8, 8)).shape
+        (1, 3, 4, 4)
+    """
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False):
         super().__init__()
         self.kernel_size, self.stride, self.padding = kernel_size, stride if stride is not None else kernel_size, padding
@@ -75,6 +87,18 @@ class MaxPool2d(Module):
 
 
 class AvgPool2d(Module):
+    """Mean over kernel_size windows of each NCHW plane (C++ kernel).
+
+    Args:
+        kernel_size, stride (default kernel_size), padding (zeros): ints or pairs.
+        ceil_mode: round the output size up.
+        count_include_pad: count padded zeros in the divisor (default True).
+        divisor_override: divide by this instead of the window size.
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out), as MaxPool2d.
+    Example:
+        >>> nn.AvgPool2d(2)(fastnn.ones(1, 1, 4, 4)).tolist()
+        [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                  divisor_override=None):
         super().__init__()
@@ -90,6 +114,15 @@ class AvgPool2d(Module):
 
 
 class AdaptiveAvgPool2d(Module):
+    """Mean over PyTorch's adaptive cells, giving a fixed output size.
+
+    Args:
+        output_size: int or (H_out, W_out).
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out).
+    Example:
+        >>> nn.AdaptiveAvgPool2d(1)(fastnn.ones(2, 3, 7, 5)).shape
+        (2, 3, 1, 1)
+    """
     def __init__(self, output_size):
         super().__init__()
         self.output_size = output_size

@@ -42,16 +42,39 @@ class Linear(Module):
 
 
 class Identity(Module):
+    """Returns its input unchanged (a placeholder layer).
+
+    Shape: input (*) -> output (*), the same tensor.
+    Example:
+        >>> nn.Identity()(fastnn.ones(2, 3)).shape
+        (2, 3)
+    """
     def forward(self, input):
         return input
 
 
 class ReLU(Module):
+    """max(x, 0) elementwise; F.relu as a module.
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> nn.ReLU()(fastnn.zeros(2, 3)).shape
+        (2, 3)
+    """
     def forward(self, input):
         return F.relu(input)
 
 
 class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF (C++ kernel).
+
+    Args:
+        approximate: 'none' (erf, default) or 'tanh' (PyTorch's tanh approximation).
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> nn.GELU()(fastnn.zeros(4)).tolist()
+        [0.0, 0.0, 0.0, 0.0]
+    """
     def __init__(self, approximate="none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
@@ -66,16 +89,39 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x)) elementwise; F.sigmoid as a module.
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> nn.Sigmoid()(fastnn.zeros(2, 3)).shape
+        (2, 3)
+    """
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """tanh(x) elementwise; F.tanh as a module.
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> nn.Tanh()(fastnn.zeros(2, 3)).shape
+        (2, 3)
+    """
     def forward(self, input):
         return F.tanh(input)
 
 
 class Softmax(Module):
+    """Softmax along one dimension (C++ kernel, the maximum subtracted first).
+
+    Args:
+        dim: the dimension whose entries sum to 1.
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> nn.Softmax(dim=1)(fastnn.zeros(2, 4)).sum(1).tolist()
+        [1.0, 1.0]
+    """
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
@@ -88,6 +134,16 @@ class Softmax(Module):
 
 
 class Flatten(Module):
+    """Flattens dimensions start_dim..end_dim into one.
+
+    Args:
+        start_dim: first dimension flattened (default 1, keeping the batch).
+        end_dim: last dimension flattened (default -1).
+    Shape: input (N, *dims) -> output (N, prod(dims)) with the defaults.
+    Example:
+        >>> nn.Flatten()(fastnn.zeros(2, 3, 4, 5)).shape
+        (2, 60)
+    """
     def __init__(self, start_dim=1, end_dim=-1):
         super().__init__()
         self.start_dim, self.end_dim = start_dim, end_dim
@@ -100,7 +156,17 @@ class Flatten(Module):
 
 
 class Dropout(Module):
-    """Zeroes each element with probability p in training, scaling the rest by 1/(1-p)."""
+    """Zeroes each element with probability p in training and scales the rest by
+    1 / (1 - p); the identity in eval mode.
+
+    Args:
+        p: probability of zeroing an element (default 0.5).
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> layer = nn.Dropout(0.5).eval()
+        >>> layer(fastnn.ones(3)).tolist()
+        [1.0, 1.0, 1.0]
+    """
 
     def __init__(self, p=0.5):
         super().__init__()

@@ -10,7 +10,13 @@ IncompatibleKeys = collections.namedtuple("IncompatibleKeys", ["missing_keys", "
 
 
 class Parameter(Tensor):
-    """A Tensor that a Module registers as a learnable parameter."""
+    """A Tensor that a Module registers as learnable (requires_grad=True by default).
+
+    Example:
+        >>> p = nn.Parameter(fastnn.zeros(3))
+        >>> p.requires_grad
+        True
+    """
 
     def __init__(self, data=None, requires_grad=True):
         data = np.empty(0, np.float32) if data is None else data
@@ -239,7 +245,13 @@ class Module:
 
 
 class Sequential(Module):
-    """Runs its modules in order, each on the previous one's output."""
+    """Runs its modules in order, each on the previous one's output; indexable.
+
+    Example:
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 2))
+        >>> model(fastnn.zeros(3, 4)).shape
+        (3, 2)
+    """
 
     def __init__(self, *modules):
         super().__init__()
@@ -273,7 +285,13 @@ class Sequential(Module):
 
 
 class ModuleList(Module):
-    """A list of modules, each registered (so their parameters are found)."""
+    """A list of modules, each registered so that its parameters are found.
+
+    Example:
+        >>> layers = nn.ModuleList([nn.Linear(4, 4) for _ in range(3)])
+        >>> len(list(layers.parameters()))
+        6
+    """
 
     def __init__(self, modules=None):
         super().__init__()

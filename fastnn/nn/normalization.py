@@ -9,8 +9,19 @@ from .module import Module, Parameter
 
 
 class LayerNorm(Module):
-    """Normalises over the last len(normalized_shape) dimensions, then applies a learned
-    per-element weight (ones) and bias (zeros), as PyTorch's LayerNorm."""
+    """Normalises over the last len(normalized_shape) dimensions (C++ kernel), then applies
+    a learned per-element weight (ones) and bias (zeros), as PyTorch's LayerNorm.
+
+    Args:
+        normalized_shape: int or shape of the trailing dimensions normalised.
+        eps: added to the variance (default 1e-5).
+        elementwise_affine: learn weight (and bias) (default True).
+        bias: learn the bias too (default True).
+    Shape: input (*, *normalized_shape) -> output, same shape.
+    Example:
+        >>> nn.LayerNorm(4)(fastnn.tensor([[1.0, 2.0, 3.0, 4.0]])).sum().item() == 0.0
+        True
+    """
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True, dtype=None):
         super().__init__()
@@ -34,8 +45,17 @@ class LayerNorm(Module):
 
 
 class Embedding(Module):
-    """A lookup table: integer indices of any shape -> rows of weight (num_embeddings,
-    embedding_dim), initialised N(0, 1) with padding_idx's row zero and never updated."""
+    """A lookup table: integer indices of any shape -> rows of weight, initialised N(0, 1),
+    padding_idx's row zero and never updated.
+
+    Args:
+        num_embeddings, embedding_dim: rows and columns of the table.
+        padding_idx: a row that stays zero and gets no gradient.
+    Shape: input (*) integer -> output (*, embedding_dim).
+    Example:
+        >>> nn.Embedding(10, 3)(fastnn.tensor([[1, 2], [3, 4]])).shape
+        (2, 2, 3)
+    """
 
     def __init__(self, num_embeddings, embedding_dim, padding_idx=None, dtype=None):
         super().__init__()

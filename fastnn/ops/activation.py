@@ -148,18 +148,48 @@ def clamp(x, min=None, max=None):
 
 
 def relu(input):
+    """max(x, 0) elementwise (C++ kernel; NaN stays NaN).
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.relu(fastnn.zeros(2)).shape
+        (2,)
+    """
     return ReLU.apply(input)
 
 
 def sigmoid(input):
+    """1 / (1 + exp(-x)) elementwise.
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.sigmoid(fastnn.zeros(2)).shape
+        (2,)
+    """
     return Sigmoid.apply(input)
 
 
 def tanh(input):
+    """tanh(x) elementwise.
+
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.tanh(fastnn.zeros(2)).shape
+        (2,)
+    """
     return Tanh.apply(input)
 
 
 def gelu(input, approximate="none"):
+    """x * Phi(x), Phi the standard normal CDF (C++ kernel).
+
+    Args:
+        approximate: 'none' (erf, default) or 'tanh' (PyTorch's tanh approximation).
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.gelu(fastnn.zeros(2)).tolist()
+        [0.0, 0.0]
+    """
     if approximate not in ("none", "tanh"):
         raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
     return GELU.apply(input, approximate)
@@ -188,15 +218,44 @@ def _softmax_dim(x, dim):
 
 
 def softmax(input, dim=None):
+    """exp(x) / sum(exp(x)) along dim (C++ kernel, the maximum subtracted first).
+
+    Args:
+        dim: the dimension whose entries sum to 1 (required).
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.softmax(fastnn.zeros(2, 4), dim=1).tolist()[0]
+        [0.25, 0.25, 0.25, 0.25]
+    """
     return Softmax.apply(input, _softmax_dim(input, dim), False)
 
 
 def log_softmax(input, dim=None):
+    """log(softmax(x)) along dim, computed as x - max - log(sum(exp(x - max))).
+
+    Args:
+        dim: the dimension normalised.
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> round(F.log_softmax(fastnn.zeros(1, 2), dim=1).tolist()[0][0], 4)
+        -0.6931
+    """
     return Softmax.apply(input, _softmax_dim(input, dim), True)
 
 
 # -- regularisation -----------------------------------------------------------------
 def dropout(input, p=0.5, training=True):
+    """Zeroes each element with probability p (from fastnn's seeded stream) and scales
+    the rest by 1 / (1 - p) when training; returns the input itself otherwise.
+
+    Args:
+        p: probability of zeroing (default 0.5).
+        training: apply dropout (default True).
+    Shape: input (*) -> output (*), same shape.
+    Example:
+        >>> F.dropout(fastnn.ones(3), 0.5, training=False).tolist()
+        [1.0, 1.0, 1.0]
+    """
     if not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0.0:

@@ -99,6 +99,11 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     differentiated). is_causal lets query i see keys j <= i (top-left aligned).
     scale defaults to 1 / sqrt(E). Without dropout this is one fused kernel that
     never holds the L x S scores; a row with no allowed key gives zeros.
+
+    Example:
+        >>> q = fastnn.zeros(2, 4, 10, 16)  # (batch, heads, L, E)
+        >>> F.scaled_dot_product_attention(q, q, fastnn.ones(2, 4, 10, 8), is_causal=True).shape
+        (2, 4, 10, 8)
     """
     query, key, value = _as_tensor(query), _as_tensor(key), _as_tensor(value)
     _check_shapes(query, key, value)

@@ -55,10 +55,19 @@ class Conv2d(Function):
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
-    """2-D convolution over NCHW input.
+    """2-D convolution over NCHW input, on the packed GEMM (C++ kernel).
 
-    Shape: input (N, C, H, W), weight (O, C / groups, KH, KW), bias (O,),
-    output (N, O, OH, OW). padding: int, pair, 'valid' or 'same' (stride 1).
+    Args:
+        input: (N, C_in, H, W) or unbatched (C_in, H, W).
+        weight: (C_out, C_in / groups, kH, kW).
+        bias: (C_out,) or None.
+        stride, dilation: ints or pairs.
+        padding: int, pair, 'same' or 'valid' (zeros).
+        groups: input and output channels split into this many independent groups.
+    Shape: output (N, C_out, H_out, W_out), H_out = floor((H + 2 padding - dilation (kH - 1) - 1) / stride) + 1.
+    Example:
+        >>> F.conv2d(fastnn.zeros(1, 3, 8, 8), fastnn.zeros(4, 3, 3, 3), padding=1).shape
+        (1, 4, 8, 8)
     """
     stride, dilation = _pair(stride, "stride"), _pair(dilation, "dilation")
     if input.ndim != 4:
@@ -92,6 +101,17 @@ class MaxPool2d(Function):
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
+    """Maximum over windows of each NCHW plane (C++ kernel); see nn.MaxPool2d.
+
+    Args:
+        kernel_size, stride (default kernel_size), padding, dilation: ints or pairs.
+        ceil_mode: round the output size up.
+        return_indices: also return the argmax positions (flat in each input plane).
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out).
+    Example:
+        >>> F.max_pool2d(fastnn.zeros(1, 1, 4, 4), 2).shape
+        (1, 1, 2, 2)
+    """
     x, unbatched = _as_batched(input, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
@@ -118,6 +138,16 @@ class AvgPool2d(Function):
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
                divisor_override=None):
+    """Mean over windows of each NCHW plane (C++ kernel); see nn.AvgPool2d.
+
+    Args:
+        kernel_size, stride (default kernel_size), padding: ints or pairs.
+        ceil_mode, count_include_pad (default True), divisor_override: as PyTorch.
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, H_out, W_out).
+    Example:
+        >>> F.avg_pool2d(fastnn.ones(1, 1, 4, 4), 2).tolist()
+        [[[[1.0, 1.0], [1.0, 1.0]]]]
+    """
     x, unbatched = _as_batched(input, "avg_pool2d")
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
@@ -140,6 +170,13 @@ class AdaptiveAvgPool2d(Function):
 
 
 def adaptive_avg_pool2d(input, output_size):
+    """Mean over PyTorch's adaptive cells, giving output_size (int or pair).
+
+    Shape: input (N, C, H, W) or (C, H, W) -> output (N, C, *output_size).
+    Example:
+        >>> F.adaptive_avg_pool2d(fastnn.ones(2, 3, 7, 7), (2, 3)).shape
+        (2, 3, 2, 3)
+    """
     x, unbatched = _as_batched(input, "adaptive_avg_pool2d")
     size = (output_size, output_size) if isinstance(output_size, numbers.Integral) else tuple(output_size)
     if len(size) != 2:

@@ -106,9 +106,15 @@ class Linear(Function):
 
 
 def linear(input, weight, bias=None):
-    """y = input @ weight.T + bias.
+    """y = input @ weight.T + bias, on the GEMM (the bias is the GEMM's starting value).
 
-    Shape: input (*, in_features), weight (out_features, in_features),
-    bias (out_features,), output (*, out_features).
+    Args:
+        input: (*, in_features).
+        weight: (out_features, in_features).
+        bias: (out_features,) or None.
+    Shape: output (*, out_features).
+    Example:
+        >>> F.linear(fastnn.ones(2, 3), fastnn.ones(4, 3)).tolist()[0]
+        [3.0, 3.0, 3.0, 3.0]
     """
     return Linear.apply(input, weight, bias)

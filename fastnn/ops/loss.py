@@ -17,6 +17,15 @@ def _check_reduction(reduction):
 
 
 def mse_loss(input, target, reduction="mean"):
+    """Mean (or sum, or none) of (input - target)^2.
+
+    Args:
+        reduction: 'mean' (default), 'sum' or 'none'.
+    Shape: input (*), target (*) of the same shape -> a scalar ('none': (*)).
+    Example:
+        >>> F.mse_loss(fastnn.ones(2), fastnn.zeros(2)).item()
+        1.0
+    """
     _check_reduction(reduction)
     if input.shape != _as_tensor(target).shape:
         raise ValueError(f"mse_loss: input {input.shape} and target {_as_tensor(target).shape} must have the same shape")
@@ -75,6 +84,17 @@ class NLLLoss(Function):
 
 
 def nll_loss(input, target, weight=None, ignore_index=-100, reduction="mean"):
+    """Negative log-likelihood of class indices, given log-probabilities.
+
+    Args:
+        weight: per-class weights (C,), or None.
+        ignore_index: targets equal to it add nothing (default -100).
+        reduction: 'mean' (weighted mean, default), 'sum' or 'none'.
+    Shape: input (N, C) or (N, C, d1, ...), target (N) or (N, d1, ...) -> a scalar ('none': target's shape).
+    Example:
+        >>> F.nll_loss(fastnn.tensor([[-1.0, -2.0]]), fastnn.tensor([1])).item()
+        2.0
+    """
     _check_reduction(reduction)
     rows, flat_target = _class_targets(input, target, "nll_loss")
     weight = _checked_weight(weight, rows.shape[1], "nll_loss")
@@ -92,8 +112,18 @@ def _checked_weight(weight, classes, fn):
 
 
 def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean", label_smoothing=0.0):
-    """Log-softmax over the class dim (dim 1, or 0 for 1-D input) then NLL,
-    with PyTorch's weighting, ignore_index and label smoothing."""
+    """log_softmax of the logits (fused C++ kernel) followed by nll_loss.
+
+    Args:
+        weight: per-class weights (C,), or None.
+        ignore_index: targets equal to it add nothing (default -100).
+        reduction: 'mean' (default), 'sum' or 'none'.
+        label_smoothing: mass in [0, 1] spread evenly over the classes.
+    Shape: input (N, C) or (N, C, d1, ...), target (N) or (N, d1, ...) int -> a scalar ('none': target's shape).
+    Example:
+        >>> round(F.cross_entropy(fastnn.zeros(2, 4), fastnn.tensor([0, 3])).item(), 4)
+        1.3863
+    """
     _check_reduction(reduction)
     if not 0.0 <= label_smoothing <= 1.0:
         raise ValueError(f"label_smoothing must be between 0.0 and 1.0, got {label_smoothing}")

@@ -28,7 +28,17 @@ class LayerNorm(Function):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """(x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape)
-    dimensions (biased variance, as PyTorch); weight and bias have normalized_shape."""
+    dimensions (biased variance, as PyTorch; C++ kernel).
+
+    Args:
+        normalized_shape: int or shape of the trailing dimensions normalised.
+        weight, bias: of normalized_shape, or None.
+        eps: added to the variance (default 1e-5).
+    Shape: input (*, *normalized_shape) -> output, same shape.
+    Example:
+        >>> F.layer_norm(fastnn.tensor([[1.0, 3.0]]), 2).tolist()
+        [[-0.99999..., 0.99999...]]
+    """
     x = _as_tensor(input)
     shape = (normalized_shape,) if isinstance(normalized_shape, numbers.Integral) else tuple(normalized_shape)
     if len(shape) > x.ndim or tuple(x.shape[x.ndim - len(shape):]) != shape:
@@ -68,8 +78,17 @@ class Embedding(Function):
 
 
 def embedding(input, weight, padding_idx=None):
-    """weight[input]: input holds integer indices of any shape, weight is (num_embeddings,
-    embedding_dim); the output is input.shape + (embedding_dim,)."""
+    """weight[input]: rows of the table picked by integer indices.
+
+    Args:
+        input: integer indices of any shape, each in [0, num_embeddings).
+        weight: (num_embeddings, embedding_dim).
+        padding_idx: a row that gets no gradient.
+    Shape: output input.shape + (embedding_dim,).
+    Example:
+        >>> F.embedding(fastnn.tensor([2, 0]), fastnn.tensor([[0.0], [1.0], [2.0]])).tolist()
+        [[2.0], [0.0]]
+    """
     indices = np.asarray(_data(input))
     if indices.dtype.kind not in "iu":
         raise TypeError(f"embedding: input must hold integer indices, got {indices.dtype}")
