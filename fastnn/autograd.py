@@ -9,6 +9,7 @@ _grad_enabled = contextvars.ContextVar("fastnn_grad_enabled", default=True)
 
 
 def is_grad_enabled():
+    """Whether ops record a graph here (False inside no_grad)."""
     return _grad_enabled.get()
 
 
@@ -44,6 +45,7 @@ class no_grad(_GradMode):
 
 
 class enable_grad(_GradMode):
+    """Context manager and decorator: ops inside record a graph, even within no_grad."""
     enabled = True
 
 

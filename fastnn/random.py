@@ -5,7 +5,7 @@ _generator = np.random.default_rng()
 
 
 def manual_seed(seed):
-    """Seeds every random draw fastnn makes."""
+    """Seeds fastnn's random stream (initialisation, rand/randn/randint, dropout, DataLoader shuffling)."""
     global _generator
     _generator = np.random.default_rng(int(seed))
     return _generator

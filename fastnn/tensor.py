@@ -374,6 +374,13 @@ def _float_dtype(dtype):
 
 
 def tensor(data, dtype=None, requires_grad=False):
+    """A Tensor holding a copy of data (nested lists, NumPy arrays, numbers).
+
+    Python floats become float32 and NumPy arrays keep their dtype, as PyTorch infers.
+    Example:
+        >>> fastnn.tensor([[1.0, 2.0]], requires_grad=True).shape
+        (1, 2)
+    """
     return Tensor(data, dtype=dtype, requires_grad=requires_grad)
 
 
@@ -391,44 +398,54 @@ def from_dlpack(source):
 
 
 def zeros(*shape, dtype=None, requires_grad=False):
+    """A tensor of zeros; shape as ints or one tuple, float32 unless dtype says otherwise."""
     return Tensor(np.zeros(_shape_arg(shape), _float_dtype(dtype)), requires_grad=requires_grad)
 
 
 def ones(*shape, dtype=None, requires_grad=False):
+    """A tensor of ones; shape as ints or one tuple, float32 unless dtype says otherwise."""
     return Tensor(np.ones(_shape_arg(shape), _float_dtype(dtype)), requires_grad=requires_grad)
 
 
 def empty(*shape, dtype=None, requires_grad=False):
+    """An uninitialised tensor; shape as ints or one tuple, float32 unless dtype says otherwise."""
     return Tensor(np.empty(_shape_arg(shape), _float_dtype(dtype)), requires_grad=requires_grad)
 
 
 def full(shape, fill_value, dtype=None, requires_grad=False):
+    """A tensor of `shape` filled with fill_value (float32 unless dtype says otherwise)."""
     return Tensor(np.full(tuple(shape), fill_value, _float_dtype(dtype)), requires_grad=requires_grad)
 
 
 def zeros_like(t, dtype=None):
+    """Zeros of t's shape and (unless given) dtype."""
     return zeros(t.shape, dtype=dtype or t.dtype)
 
 
 def ones_like(t, dtype=None):
+    """Ones of t's shape and (unless given) dtype."""
     return ones(t.shape, dtype=dtype or t.dtype)
 
 
 def randn(*shape, dtype=None, requires_grad=False):
+    """Standard normal samples from fastnn's seeded stream (fastnn.manual_seed)."""
     data = _random.generator().standard_normal(_shape_arg(shape), dtype=_float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def rand(*shape, dtype=None, requires_grad=False):
+    """Uniform [0, 1) samples from fastnn's seeded stream (fastnn.manual_seed)."""
     data = _random.generator().random(_shape_arg(shape), dtype=_float_dtype(dtype))
     return Tensor(data, requires_grad=requires_grad)
 
 
 def randint(low, high, size, dtype=np.int64):
+    """Integers uniform in [low, high) of shape `size`, from fastnn's seeded stream."""
     return Tensor(_random.generator().integers(low, high, size=tuple(size), dtype=dtype))
 
 
 def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+    """Values from start (or 0) up to end in steps of step, as numpy.arange; float32 for float inputs."""
     if end is None:
         start, end = 0, start
     values = np.arange(start, end, step)

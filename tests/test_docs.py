@@ -46,3 +46,8 @@ def test_every_public_layer_and_function_documents_shape_and_example(obj):
 def test_c_stub_matches_the_extension():
     import gen_stubs
     assert gen_stubs.STUB.read_text() == gen_stubs.stub_text(fastnn._C), "run python tools/gen_stubs.py"
+
+
+def test_api_reference_matches_the_docstrings():
+    import gen_api_docs
+    assert gen_api_docs.API.read_text() == gen_api_docs.api_text(), "run python tools/gen_api_docs.py"

@@ -73,6 +73,13 @@ class MatMul(Function):
 
 
 def matmul(a, b):
+    """a @ b with NumPy's matmul rules (1-D operands, broadcast batch dimensions), on the GEMM.
+
+    Shape: (*, n, k) @ (*, k, m) -> (*, n, m).
+    Example:
+        >>> fastnn.matmul(fastnn.ones(2, 3), fastnn.ones(3, 4)).shape
+        (2, 4)
+    """
     return MatMul.apply(_as_tensor(a), _as_tensor(b))
 
 

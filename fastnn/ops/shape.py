@@ -154,6 +154,7 @@ def _check_sequence(tensors, name):
 
 
 def cat(tensors, dim=0):
+    """Concatenates tensors of equal shape but along dim; gradients split back."""
     tensors = _check_sequence(tensors, "cat")
     dim = _normalize_dims(dim, tensors[0].ndim)[0]
     shapes = [t.shape for t in tensors]
@@ -164,6 +165,7 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
+    """Stacks tensors of equal shape along a new dimension dim."""
     tensors = _check_sequence(tensors, "stack")
     shapes = [t.shape for t in tensors]
     if builtins.any(s != shapes[0] for s in shapes):
