@@ -15,20 +15,26 @@ import numpy as np
 import fastnn
 
 _peak_cache = {}
+_time_scale = 1.0  # settle and block times; halved by --quick
 
 
 def parse_args(description, extra=None):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="threads for every system (fastnn, NumPy's BLAS, torch)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed rounds per system (median reported)")
-    parser.add_argument("--warmup", type=int, default=2)
-    parser.add_argument("--quick", action="store_true", help="fewer, smaller shapes")
+    parser.add_argument("--repeats", type=int, help="timed rounds per system, median reported (default 5; 3 quick)")
+    parser.add_argument("--warmup", type=int, help="untimed calls first (default 2; 1 quick)")
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller shapes, fewer rounds")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if installed")
     parser.add_argument("--json", metavar="PATH", help="save the rows as JSON")
     if extra:
         extra(parser)
-    return parser.parse_args()
+    args = parser.parse_args()
+    args.repeats = args.repeats or (3 if args.quick else 5)
+    args.warmup = args.warmup if args.warmup is not None else (1 if args.quick else 2)
+    global _time_scale
+    _time_scale = 0.5 if args.quick else 1.0
+    return args
 
 
 def load_torch(args):
@@ -71,6 +77,7 @@ def median_times(fns, repeats, warmup, settle=0.1, block=0.05):
     call; the settle time lets them go to sleep. Noise then hits every system
     alike, and the median drops what it hits hardest. (OpenBLAS keeps its threads
     spinning for up to ~0.1 s after a call, hence the settle time.)"""
+    settle, block = settle * _time_scale, block * _time_scale
     inner = {}
     for name, fn in fns.items():
         for _ in range(warmup):
