@@ -14,8 +14,12 @@ Conv2dShape conv_shape(const std::vector<int64_t>& x, const std::vector<int64_t>
                        Pair dilation, int64_t groups) {
   if (x.size() != 4) throw py::value_error("conv2d: input must be 4-D (N, C, H, W), got shape " + dims_str(x));
   if (w.size() != 4) throw py::value_error("conv2d: weight must be 4-D (O, C/groups, KH, KW), got shape " + dims_str(w));
+  check_shape_arg("conv2d", "input shape", x);
+  check_shape_arg("conv2d", "weight shape", w);
   check_window("conv2d", stride, padding, dilation);
-  if (groups <= 0) throw py::value_error("conv2d: groups must be positive, got " + std::to_string(groups));
+  if (groups <= 0 || groups > kMaxWindow)
+    throw py::value_error("conv2d: groups must be in [1, " + std::to_string(kMaxWindow) + "], got " +
+                          std::to_string(groups));
   if (x[1] % groups != 0 || w[0] % groups != 0)
     throw py::value_error("conv2d: groups=" + std::to_string(groups) + " must divide the input channels (input " +
                           dims_str(x) + ") and the output channels (weight " + dims_str(w) + ")");

@@ -24,8 +24,8 @@ Pool2dShape pool_shape(const char* fn, const std::vector<int64_t>& x, Pair kerne
                        Pair dilation, bool ceil_mode) {
   const std::string name(fn);
   if (x.size() != 4) throw py::value_error(name + ": input must be 4-D (N, C, H, W), got shape " + dims_str(x));
-  if (kernel.first <= 0 || kernel.second <= 0)
-    throw py::value_error(name + ": kernel_size must be positive, got " + pair_str(kernel));
+  check_shape_arg(name, "input shape", x);
+  check_window_size(name, "kernel_size", kernel);
   check_window(name, stride, padding, dilation);
   if (padding.first > kernel.first / 2 || padding.second > kernel.second / 2)
     throw py::value_error(name + ": padding " + pair_str(padding) + " should be at most half of kernel_size " +
@@ -62,6 +62,7 @@ py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding
 
 py::array max_backward(const py::array& dy, const py::array& indices, const std::vector<int64_t>& input_shape) {
   check_float_array(dy, "grad_output");
+  check_shape_arg("max_pool2d", "input_shape", input_shape);
   if (!indices.dtype().is(py::dtype::of<int64_t>()) || !(indices.flags() & py::array::c_style))
     throw py::type_error("max_pool2d: indices must be a C-contiguous int64 array, got " +
                          std::string(py::str(indices.dtype())) + " " + shape_str(indices));
@@ -124,8 +125,8 @@ py::array avg_backward(const py::array& dy, const std::vector<int64_t>& input_sh
 
 void check_adaptive(const std::vector<int64_t>& x, Pair out) {
   if (x.size() != 4) throw py::value_error("adaptive_avg_pool2d: input must be 4-D (N, C, H, W), got " + dims_str(x));
-  if (out.first <= 0 || out.second <= 0)
-    throw py::value_error("adaptive_avg_pool2d: output_size must be positive, got " + pair_str(out));
+  check_shape_arg("adaptive_avg_pool2d", "input shape", x);
+  check_window_size("adaptive_avg_pool2d", "output_size", out);
   if ((x[2] == 0 || x[3] == 0) && x[0] * x[1] > 0)
     throw py::value_error("adaptive_avg_pool2d: input " + dims_str(x) + " has an empty spatial dimension");
 }

@@ -93,11 +93,27 @@ std::string dims_str(const std::vector<int64_t>& dims) {
 
 std::vector<int64_t> dims_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
 
+void check_window_size(const std::string& fn, const char* what, Pair size) {
+  if (size.first <= 0 || size.second <= 0 || size.first > kMaxWindow || size.second > kMaxWindow)
+    throw py::value_error(fn + ": " + what + " must be in [1, " + std::to_string(kMaxWindow) + "], got " +
+                          pair_str(size));
+}
+
 void check_window(const std::string& fn, Pair stride, Pair padding, Pair dilation) {
-  if (stride.first <= 0 || stride.second <= 0) throw py::value_error(fn + ": stride must be positive, got " + pair_str(stride));
-  if (dilation.first <= 0 || dilation.second <= 0)
-    throw py::value_error(fn + ": dilation must be positive, got " + pair_str(dilation));
-  if (padding.first < 0 || padding.second < 0) throw py::value_error(fn + ": padding must be >= 0, got " + pair_str(padding));
+  check_window_size(fn, "stride", stride);
+  check_window_size(fn, "dilation", dilation);
+  if (padding.first < 0 || padding.second < 0 || padding.first > kMaxWindow || padding.second > kMaxWindow)
+    throw py::value_error(fn + ": padding must be in [0, " + std::to_string(kMaxWindow) + "], got " +
+                          pair_str(padding));
+}
+
+void check_shape_arg(const std::string& fn, const char* name, const std::vector<int64_t>& dims) {
+  int64_t elements = 1;
+  for (const int64_t d : dims) {
+    if (d < 0 || d > kMaxElements || (d > 0 && elements > kMaxElements / d))
+      throw py::value_error(fn + ": " + name + " " + dims_str(dims) + " is negative or too large");
+    elements *= d;
+  }
 }
 
 }  // namespace fastnn::bindings

@@ -32,8 +32,17 @@ using Pair = std::pair<int64_t, int64_t>;
 std::string pair_str(const Pair& p);
 std::string dims_str(const std::vector<int64_t>& dims);
 std::vector<int64_t> dims_of(const py::array& a);
-// stride >= 1, dilation >= 1, padding >= 0, else a ValueError naming fn.
+// Window hyper-parameters and user-given sizes are bounded, so that no size
+// arithmetic in a kernel can overflow 64 bits.
+constexpr int64_t kMaxWindow = int64_t(1) << 24;
+constexpr int64_t kMaxElements = int64_t(1) << 48;
+// 1 <= stride, dilation <= kMaxWindow and 0 <= padding <= kMaxWindow, else a ValueError naming fn.
 void check_window(const std::string& fn, Pair stride, Pair padding, Pair dilation);
+// 0 < each of `what` (a kernel or output size) <= kMaxWindow.
+void check_window_size(const std::string& fn, const char* what, Pair size);
+// A shape given as numbers (not taken from an array): non-negative, with at most
+// kMaxElements elements, else a ValueError naming fn and the argument.
+void check_shape_arg(const std::string& fn, const char* name, const std::vector<int64_t>& dims);
 
 template <typename T>
 const T* data_of(const py::array& a) {

@@ -1,0 +1,279 @@
+"""Fuzzing every fastnn._C entry with hypothesis: valid calls on random shapes
+(0- and 1-sized dimensions included) match the NumPy reference, and calls with
+one argument spoiled — another dtype (float16, int, bool, object), a non-contiguous,
+read-only, misaligned or zero-stride array, a wrong shape or rank, NaN/inf values,
+negative or huge sizes — either give a correct result or raise a Python exception:
+never a crash, never a hang. tools/sanitize.sh reruns these under ASan and UBSan."""
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from fastnn import _C, reference
+
+pytestmark = pytest.mark.fuzz
+FUZZ = settings(max_examples=int(__import__("os").environ.get("FASTNN_FUZZ_EXAMPLES", 60)), deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PYTHON_ERRORS = (TypeError, ValueError, IndexError, OverflowError, RuntimeError)
+
+
+def arrays(g, dtype, *shapes):
+    return [g.standard_normal(s).astype(dtype) for s in shapes]
+
+
+# -- one valid call per entry: (function, positional args, keyword args) ---------------
+def gemm_call(g, d, dtype):
+    m, k, n = d[0], d[1], d[2]
+    a, b = arrays(g, dtype, (k, m), (n, k))
+    return _C.gemm, (a, b), {"trans_a": True, "trans_b": True}
+
+
+def relu_call(g, d, dtype):
+    (x,) = arrays(g, dtype, (d[0], d[1]))
+    return _C.relu_forward, (x,), {}
+
+
+def relu_backward_call(g, d, dtype):
+    y, dy = arrays(g, dtype, (d[0], d[1]), (d[0], d[1]))
+    return _C.relu_backward, (y, dy), {}
+
+
+def gelu_call(g, d, dtype):
+    x, dy = arrays(g, dtype, (d[0], d[1]), (d[0], d[1]))
+    return _C.gelu_backward, (x, dy), {"approximate": "tanh"}
+
+
+def softmax_call(g, d, dtype):
+    (x,) = arrays(g, dtype, (d[0], d[1] + 1, d[2]))
+    return _C.softmax_forward, (x, 1), {"log": bool(d[3] % 2)}
+
+
+def softmax_backward_call(g, d, dtype):
+    y, dy = arrays(g, dtype, (d[0], d[1] + 1), (d[0], d[1] + 1))
+    return _C.softmax_backward, (y, dy, -1), {}
+
+
+def _conv_dims(d):
+    n, c, h, w = d[0], d[1] + 1, d[2] + 2, d[3] + 2
+    return n, c, h, w, (1 + d[4] % 2, 1), (d[4] % 2, 1), (1, 1 + d[4] % 2), 1 + (d[4] % 2) * (c % 2 == 0)
+
+
+def conv_call(g, d, dtype):
+    n, c, h, w, stride, pad, dil, groups = _conv_dims(d)
+    x, wt, b = arrays(g, dtype, (n, c, h, w), (4, c // groups, 2, 2), (4,))
+    return _C.conv2d_forward, (x, wt, b, stride, pad, dil, groups), {}
+
+
+def conv_backward_input_call(g, d, dtype):
+    n, c, h, w, stride, pad, dil, groups = _conv_dims(d)
+    x, wt = arrays(g, dtype, (n, c, h, w), (4, c // groups, 2, 2))
+    out = _C.conv2d_forward(x, wt, None, stride, pad, dil, groups)
+    return _C.conv2d_backward_input, (np.ones_like(out), wt, x.shape, stride, pad, dil, groups), {}
+
+
+def conv_backward_weight_call(g, d, dtype):
+    n, c, h, w, stride, pad, dil, groups = _conv_dims(d)
+    x, wt = arrays(g, dtype, (n, c, h, w), (4, c // groups, 2, 2))
+    out = _C.conv2d_forward(x, wt, None, stride, pad, dil, groups)
+    return _C.conv2d_backward_weight, (x, np.ones_like(out), wt.shape, stride, pad, dil, groups, True), {}
+
+
+def max_pool_call(g, d, dtype):
+    (x,) = arrays(g, dtype, (d[0], d[1], d[2] + 2, d[3] + 2))
+    return _C.max_pool2d_forward, (x, (2, 2), (1 + d[4] % 2, 2), (1, 0), (1, 1), bool(d[4] % 2)), {}
+
+
+def max_pool_backward_call(g, d, dtype):
+    fn, args, _ = max_pool_call(g, d, dtype)
+    out, idx = fn(*args)
+    return _C.max_pool2d_backward, (np.ones_like(out), idx, args[0].shape), {}
+
+
+def avg_pool_call(g, d, dtype):
+    (x,) = arrays(g, dtype, (d[0], d[1], d[2] + 2, d[3] + 2))
+    return _C.avg_pool2d_forward, (x, (2, 2), (2, 1), (1, 1), bool(d[4] % 2), bool(d[3] % 2), 0), {}
+
+
+def avg_pool_backward_call(g, d, dtype):
+    fn, args, _ = avg_pool_call(g, d, dtype)
+    out = fn(*args)
+    return _C.avg_pool2d_backward, (np.ones_like(out), args[0].shape, *args[1:]), {}
+
+
+def adaptive_call(g, d, dtype):
+    (x,) = arrays(g, dtype, (d[0], d[1], d[2] + 1, d[3] + 1))
+    return _C.adaptive_avg_pool2d_forward, (x, (1 + d[4] % 3, 2)), {}
+
+
+def adaptive_backward_call(g, d, dtype):
+    (dy,) = arrays(g, dtype, (d[0], d[1], 2, 3))
+    return _C.adaptive_avg_pool2d_backward, (dy, (d[0], d[1], d[2] + 2, d[3] + 3)), {}
+
+
+def _rnn_args(g, d, dtype):
+    mode = ["RNN_TANH", "RNN_RELU", "LSTM", "GRU"][d[4] % 4]
+    gates = {"LSTM": 4, "GRU": 3}.get(mode, 1)
+    t, b, i, h = d[0], d[1] + 1, d[2] + 1, d[3] + 1
+    x, h0, c0, wih, whh, bih, bhh = arrays(g, dtype, (t, b, i), (b, h), (b, h), (gates * h, i), (gates * h, h),
+                                           (gates * h,), (gates * h,))
+    return mode, x, h0, c0 if mode == "LSTM" else None, wih, whh, bih, bhh
+
+
+def rnn_call(g, d, dtype):
+    return _C.rnn_forward, _rnn_args(g, d, dtype), {"reverse": bool(d[1] % 2)}
+
+
+def rnn_backward_call(g, d, dtype):
+    mode, x, h0, c0, wih, whh, bih, bhh = _rnn_args(g, d, dtype)
+    y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, h0, c0, wih, whh, bih, bhh)
+    return _C.rnn_backward, (mode, x, h0, c0, wih, whh, y, gates, saved, np.ones_like(y), None, None, False,
+                             True), {}
+
+
+def _attention_args(g, d, dtype):
+    heads, lq, lk, e = d[0] + 1, d[1], d[2] + 1, d[3] + 1
+    return arrays(g, dtype, (heads, lq, e), (heads, lk, e), (heads, lk, e + d[4] % 2))
+
+
+def attention_call(g, d, dtype):
+    q, k, v = _attention_args(g, d, dtype)
+    mask = np.where(g.random((q.shape[1], k.shape[1])) > 0.3, 0.0, -np.inf).astype(dtype)
+    return _C.attention_forward, (q, k, v), {"mask": mask, "mask_offsets": np.zeros(q.shape[0], np.int64),
+                                             "mask_row_stride": k.shape[1], "scale": 0.5}
+
+
+def attention_backward_call(g, d, dtype):
+    q, k, v = _attention_args(g, d, dtype)
+    out, lse = _C.attention_forward(q, k, v, is_causal=True, scale=0.5)
+    return _C.attention_backward, (q, k, v, out, lse, np.ones_like(out)), {"is_causal": True, "scale": 0.5}
+
+
+def layer_norm_call(g, d, dtype):
+    x, w, b = arrays(g, dtype, (d[0], d[1] + 1), (d[1] + 1,), (d[1] + 1,))
+    return _C.layer_norm_forward, (x, w, b), {"eps": 1e-5}
+
+
+def layer_norm_backward_call(g, d, dtype):
+    x, w = arrays(g, dtype, (d[0], d[1] + 1), (d[1] + 1,))
+    out, mean, rstd = _C.layer_norm_forward(x, w, None)
+    return _C.layer_norm_backward, (x, w, mean, rstd, np.ones_like(out)), {}
+
+
+CALLS = [gemm_call, relu_call, relu_backward_call, gelu_call, softmax_call, softmax_backward_call, conv_call,
+         conv_backward_input_call, conv_backward_weight_call, max_pool_call, max_pool_backward_call, avg_pool_call,
+         avg_pool_backward_call, adaptive_call, adaptive_backward_call, rnn_call, rnn_backward_call, attention_call,
+         attention_backward_call, layer_norm_call, layer_norm_backward_call]
+DIMS = st.lists(st.integers(0, 5), min_size=5, max_size=5)
+
+
+# -- spoiling one argument ------------------------------------------------------------
+def _misaligned(a):
+    raw = np.zeros(a.nbytes + 1, np.uint8)
+    view = raw[1:].view(a.dtype).reshape(a.shape)
+    view[...] = a
+    return view
+
+
+def _read_only(a):
+    a = a.copy()
+    a.flags.writeable = False
+    return a
+
+
+SPOILERS = {
+    "float16": lambda a: a.astype(np.float16), "int32": lambda a: a.astype(np.int32),
+    "bool": lambda a: a.astype(bool), "object": lambda a: a.astype(object),
+    "non_contiguous": lambda a: np.repeat(a, 2, axis=-1)[..., ::2] if a.ndim else a,
+    "transposed": lambda a: a.T, "read_only": _read_only, "misaligned": _misaligned,
+    "zero_stride": lambda a: np.broadcast_to(a.reshape(-1)[:1].reshape((1,) * a.ndim), a.shape) if a.size else a,
+    "one_more_dim": lambda a: a[None], "one_less_dim": lambda a: a[0] if a.ndim > 1 and a.shape[0] else a.reshape(-1)[:0],
+    "grown": lambda a: np.concatenate([a, a], axis=-1) if a.ndim else a,
+    "nan_inf": lambda a: np.where(np.arange(a.size).reshape(a.shape) % 3 == 0, np.nan, np.inf).astype(a.dtype)
+    if a.dtype.kind == "f" else a,
+}
+NUMBER_SPOILERS = [-1, 0, -(2 ** 40), 2 ** 40, 2 ** 62]
+
+
+def _spoil(args, kwargs, position, how, number):
+    args, kwargs = list(args), dict(kwargs)
+    slots = [(args, i) for i in range(len(args))] + [(kwargs, k) for k in kwargs]
+    container, key = slots[position % len(slots)]
+    value = container[key]
+    if isinstance(value, np.ndarray):
+        with np.errstate(all="ignore"):  # NaN, inf and overflowing casts are part of the point
+            container[key] = SPOILERS[how](value)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        container[key] = number
+    elif isinstance(value, tuple):
+        container[key] = tuple(number for _ in value)
+    return args, kwargs
+
+
+@pytest.mark.parametrize("make_call", CALLS, ids=lambda f: f.__name__)
+@FUZZ
+@given(dims=DIMS, seed=st.integers(0, 2 ** 16), position=st.integers(0, 20), how=st.sampled_from(sorted(SPOILERS)),
+       number=st.sampled_from(NUMBER_SPOILERS))
+def test_spoiled_arguments_raise_python_errors_or_work(make_call, dims, seed, position, how, number):
+    g = np.random.default_rng(seed)
+    try:
+        fn, args, kwargs = make_call(g, dims, np.float32)
+    except PYTHON_ERRORS:
+        return  # the valid call's own set-up rejected this size: nothing to spoil
+    args, kwargs = _spoil(args, kwargs, position, how, number)
+    try:
+        fn(*args, **kwargs)
+    except PYTHON_ERRORS:
+        pass
+
+
+@pytest.mark.parametrize("make_call", CALLS, ids=lambda f: f.__name__)
+@FUZZ
+@given(dims=DIMS, seed=st.integers(0, 2 ** 16), dtype=st.sampled_from([np.float32, np.float64]))
+def test_valid_calls_on_random_shapes_succeed(make_call, dims, seed, dtype):
+    fn, args, kwargs = make_call(np.random.default_rng(seed), dims, dtype)
+    result = fn(*args, **kwargs)
+    for out in result if isinstance(result, tuple) else (result,):
+        assert out is None or out.dtype in (np.dtype(dtype), np.dtype(np.int64))
+
+
+# -- valid calls against the reference -------------------------------------------------
+@FUZZ
+@given(m=st.integers(0, 40), k=st.integers(0, 40), n=st.integers(0, 40), trans=st.tuples(st.booleans(), st.booleans()),
+       seed=st.integers(0, 2 ** 16))
+def test_gemm_matches_reference_on_random_shapes(m, k, n, trans, seed):
+    g = np.random.default_rng(seed)
+    a = g.standard_normal((k, m) if trans[0] else (m, k))
+    b = g.standard_normal((n, k) if trans[1] else (k, n))
+    np.testing.assert_allclose(_C.gemm(a, b, trans_a=trans[0], trans_b=trans[1]),
+                               reference.matmul(a, b, trans[0], trans[1]), atol=1e-12)
+
+
+@FUZZ
+@given(dims=DIMS, seed=st.integers(0, 2 ** 16))
+def test_conv_and_pools_match_reference_on_random_shapes(dims, seed):
+    g = np.random.default_rng(seed)
+    n, c, h, w, stride, pad, dil, groups = _conv_dims(dims)
+    x, wt, b = arrays(g, np.float64, (n, c, h, w), (4, c // groups, 2, 2), (4,))
+    np.testing.assert_allclose(_C.conv2d_forward(x, wt, b, stride, pad, dil, groups),
+                               reference.conv2d(x, wt, b, stride, pad, dil, groups), atol=1e-12)
+    out, _ = _C.max_pool2d_forward(x, (2, 2), (2, 1), (1, 0), (1, 1), False)
+    np.testing.assert_array_equal(out, reference.max_pool2d(x, (2, 2), (2, 1), (1, 0))[0])
+    np.testing.assert_allclose(_C.avg_pool2d_forward(x, (2, 2), (1, 2), (1, 1), True, False, 0),
+                               reference.avg_pool2d(x, (2, 2), (1, 2), (1, 1), True, False), atol=1e-12)
+
+
+@FUZZ
+@given(dims=DIMS, seed=st.integers(0, 2 ** 16), causal=st.booleans())
+def test_attention_matches_reference_on_random_shapes(dims, seed, causal):
+    q, k, v = _attention_args(np.random.default_rng(seed), dims, np.float64)
+    out, _ = _C.attention_forward(q, k, v, is_causal=causal, scale=0.5)
+    np.testing.assert_allclose(out, reference.attention(q, k, v, is_causal=causal, scale=0.5), atol=1e-12)
+
+
+def test_huge_sizes_are_refused_before_any_allocation():
+    big = np.lib.stride_tricks.as_strided(np.zeros(1, np.float32), shape=(2 ** 16, 2 ** 16), strides=(0, 0))
+    with pytest.raises(PYTHON_ERRORS):
+        _C.gemm(big, big)
+    with pytest.raises(PYTHON_ERRORS):
+        _C.adaptive_avg_pool2d_backward(np.zeros((1, 1, 1, 1), np.float32), (2 ** 40, 2 ** 40, 1, 1))
+    with pytest.raises(PYTHON_ERRORS):
+        _C.set_num_threads(-1)
