@@ -22,4 +22,4 @@ if [ "$#" -eq 0 ]; then
   set -- -m "kernel or fuzz" -q -p no:cacheprovider
 fi
 (cd / && python -c "import fastnn, sys; print('sanitized build:', fastnn.__file__)")
-python -m pytest "$@"
+pytest "$@"  # not python -m pytest: the source tree must not shadow the installed package

@@ -18,7 +18,7 @@ Conv2dShape conv_shape(const std::vector<int64_t>& x, const std::vector<int64_t>
   check_shape_arg("conv2d", "weight shape", w);
   check_window("conv2d", stride, padding, dilation);
   if (groups <= 0 || groups > kMaxWindow)
-    throw py::value_error("conv2d: groups must be in [1, " + std::to_string(kMaxWindow) + "], got " +
+    throw py::value_error("conv2d: groups must be positive and at most " + std::to_string(kMaxWindow) + ", got " +
                           std::to_string(groups));
   if (x[1] % groups != 0 || w[0] % groups != 0)
     throw py::value_error("conv2d: groups=" + std::to_string(groups) + " must divide the input channels (input " +

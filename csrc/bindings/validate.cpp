@@ -95,15 +95,15 @@ std::vector<int64_t> dims_of(const py::array& a) { return std::vector<int64_t>(a
 
 void check_window_size(const std::string& fn, const char* what, Pair size) {
   if (size.first <= 0 || size.second <= 0 || size.first > kMaxWindow || size.second > kMaxWindow)
-    throw py::value_error(fn + ": " + what + " must be in [1, " + std::to_string(kMaxWindow) + "], got " +
-                          pair_str(size));
+    throw py::value_error(fn + ": " + what + " must be positive and at most " + std::to_string(kMaxWindow) +
+                          ", got " + pair_str(size));
 }
 
 void check_window(const std::string& fn, Pair stride, Pair padding, Pair dilation) {
   check_window_size(fn, "stride", stride);
   check_window_size(fn, "dilation", dilation);
   if (padding.first < 0 || padding.second < 0 || padding.first > kMaxWindow || padding.second > kMaxWindow)
-    throw py::value_error(fn + ": padding must be in [0, " + std::to_string(kMaxWindow) + "], got " +
+    throw py::value_error(fn + ": padding must be >= 0 and at most " + std::to_string(kMaxWindow) + ", got " +
                           pair_str(padding));
 }
 
