@@ -45,6 +45,7 @@ AttentionMask<T> mask_of(const MaskArgs& m, const AttentionDims& d, const py::ar
   const auto offsets = py::cast<py::array>(m.offsets);
   if (offsets.ndim() != 1 || offsets.shape(0) != d.heads || !(offsets.flags() & py::array::c_style))
     throw py::value_error(offsets_wanted + ", got shape " + shape_str(offsets));
+  check_aligned(offsets, "mask_offsets");
   if (m.row_stride != 0 && m.row_stride != d.lk)
     throw py::value_error("attention: mask_row_stride must be 0 or " + std::to_string(d.lk) + ", got " +
                           std::to_string(m.row_stride));

@@ -68,6 +68,7 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
                          std::string(py::str(indices.dtype())) + " " + shape_str(indices));
   if (input_shape.size() != 4 || dy.ndim() != 4 || dy.shape(0) != input_shape[0] || dy.shape(1) != input_shape[1])
     throw py::value_error("max_pool2d: grad_output " + shape_str(dy) + " does not match input " + dims_str(input_shape));
+  check_aligned(indices, "indices");
   check_shape(indices, "indices", dims_of(dy));
   const int64_t plane = input_shape[2] * input_shape[3];
   const int64_t* pi = static_cast<const int64_t*>(indices.data());

@@ -1,5 +1,6 @@
 #include "bindings/validate.h"
 
+#include <cstdint>
 #include <sstream>
 
 namespace fastnn::bindings {
@@ -23,9 +24,16 @@ void check_float_dtype(const py::array& a, const char* name, bool writable) {
                          std::string(py::str(a.dtype())) + " with shape " + shape_str(a));
   if (writable && !a.writeable())
     throw py::value_error(std::string(name) + " must be writable (shape " + shape_str(a) + ")");
+  check_aligned(a, name);
 }
 
 }  // namespace
+
+void check_aligned(const py::array& a, const char* name) {
+  if (reinterpret_cast<std::uintptr_t>(a.data()) % a.itemsize() != 0)
+    throw py::value_error(std::string(name) + " must be aligned to its " + std::to_string(a.itemsize()) +
+                          "-byte elements (shape " + shape_str(a) + ")");
+}
 
 void check_float_array(const py::array& a, const char* name, bool writable) {
   check_float_dtype(a, name, writable);

@@ -14,7 +14,9 @@ namespace py = pybind11;
 
 std::string shape_str(const py::array& a);
 
-// Float32 or float64, C-contiguous; `writable` also rejects read-only arrays.
+// Element-aligned (a view at an odd byte offset is not), else a ValueError.
+void check_aligned(const py::array& a, const char* name);
+// Float32 or float64, aligned, C-contiguous; `writable` also rejects read-only arrays.
 void check_float_array(const py::array& a, const char* name, bool writable = false);
 // Like check_float_array, but a 2-D array may also be a slice of a wider
 // row-major matrix (contiguous rows, row stride >= row length). Returns the
