@@ -38,10 +38,11 @@ inline int64_t avg_divisor(const Window& win, bool count_include_pad, int64_t di
   return count_include_pad ? win.padded_size : (win.h1 - win.h0) * (win.w1 - win.w0);
 }
 
-// The common 2x2 stride-2 window without padding or dilation.
+// The common 2x2 stride-2 window without padding or dilation, every window
+// inside the input (ceil_mode on an odd size adds a clipped last one).
 inline bool is_2x2(const Pool2dShape& s) {
   return s.KH == 2 && s.KW == 2 && s.stride_h == 2 && s.stride_w == 2 && s.pad_h == 0 && s.pad_w == 0 &&
-         s.dil_h == 1 && s.dil_w == 1;
+         s.dil_h == 1 && s.dil_w == 1 && 2 * s.OH <= s.H && 2 * s.OW <= s.W;
 }
 
 inline int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
