@@ -255,8 +255,12 @@ def test_conv_and_pools_match_reference_on_random_shapes(dims, seed):
     x, wt, b = arrays(g, np.float64, (n, c, h, w), (4, c // groups, 2, 2), (4,))
     np.testing.assert_allclose(_C.conv2d_forward(x, wt, b, stride, pad, dil, groups),
                                reference.conv2d(x, wt, b, stride, pad, dil, groups), atol=1e-12)
-    out, _ = _C.max_pool2d_forward(x, (2, 2), (2, 1), (1, 0), (1, 1), False)
-    np.testing.assert_array_equal(out, reference.max_pool2d(x, (2, 2), (2, 1), (1, 0))[0])
+    ceil = bool(dims[4] % 2)
+    for stride, pad in (((2, 1), (1, 0)), ((2, 2), (0, 0))):  # the second: the 2x2 fast path
+        out, _ = _C.max_pool2d_forward(x, (2, 2), stride, pad, (1, 1), ceil)
+        np.testing.assert_array_equal(out, reference.max_pool2d(x, (2, 2), stride, pad, (1, 1), ceil)[0])
+        np.testing.assert_allclose(_C.avg_pool2d_forward(x, (2, 2), stride, pad, ceil, True, 0),
+                                   reference.avg_pool2d(x, (2, 2), stride, pad, ceil, True), atol=1e-12)
     np.testing.assert_allclose(_C.avg_pool2d_forward(x, (2, 2), (1, 2), (1, 1), True, False, 0),
                                reference.avg_pool2d(x, (2, 2), (1, 2), (1, 1), True, False), atol=1e-12)
 
