@@ -1,6 +1,7 @@
 """No leaks: 200 training steps each of a CNN, an LSTM and a transformer, after
 which the resident set has stopped growing and Python-side allocations are flat."""
 import gc
+import os
 import tracemalloc
 
 import numpy as np
@@ -17,6 +18,7 @@ def _rss_kib():
         return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
 
 
+@pytest.mark.skipif(bool(os.environ.get("FASTNN_SANITIZED")), reason="ASan holds freed memory in quarantine")
 @pytest.mark.parametrize("name", ["cnn", "lstm", "transformer"])
 def test_training_steps_do_not_grow_memory(name):
     make, example = MODELS[name]

@@ -18,6 +18,7 @@ ubsan=$(g++ -print-file-name=libubsan.so)
 export LD_PRELOAD="$asan:$ubsan"
 export ASAN_OPTIONS="detect_leaks=0:abort_on_error=1:halt_on_error=1:detect_odr_violation=0"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+export FASTNN_SANITIZED=1  # tests/test_leaks.py skips: ASan's quarantine keeps freed memory resident
 if [ "$#" -eq 0 ]; then
   set -- -m "kernel or fuzz" -q -p no:cacheprovider
 fi
