@@ -7,7 +7,7 @@
 # purpose, which LeakSanitizer would report; leaks are checked by tests/test_leaks.py.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python -m pip install --quiet --no-build-isolation scikit-build-core pybind11 2>/dev/null || true
+python -m pip install --quiet scikit-build-core pybind11 cmake ninja  # the build runs without isolation
 python -m pip install --quiet --no-build-isolation \
   --config-settings=build-dir=build/sanitize \
   --config-settings=cmake.define.FASTNN_SANITIZE=ON \
