@@ -281,3 +281,19 @@ def test_huge_sizes_are_refused_before_any_allocation():
         _C.adaptive_avg_pool2d_backward(np.zeros((1, 1, 1, 1), np.float32), (2 ** 40, 2 ** 40, 1, 1))
     with pytest.raises(PYTHON_ERRORS):
         _C.set_num_threads(-1)
+
+
+def test_row_offsets_past_2_to_the_31_elements(tmp_path):
+    """A row slice whose leading dimension is 2^31 + 16 elements (8 GiB apart, in a
+    sparse file that costs no memory): element offsets need 64-bit arithmetic."""
+    ld = 2 ** 31 + 16
+    path = tmp_path / "sparse"
+    with open(path, "wb") as f:
+        f.truncate((2 * ld) * 4)
+    backing = np.memmap(path, dtype=np.float32, mode="r+", shape=(2 * ld,))
+    rows = np.lib.stride_tricks.as_strided(backing, shape=(2, 16), strides=(ld * 4, 4))
+    rows[0] = np.arange(16)
+    rows[1] = -np.arange(16) * 0.5
+    b = np.random.default_rng(0).standard_normal((16, 5)).astype(np.float32)
+    np.testing.assert_allclose(_C.gemm(rows, b), np.array(rows) @ b, rtol=1e-5, atol=1e-5)
+    del rows, backing
