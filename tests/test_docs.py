@@ -18,7 +18,8 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 DOCUMENTED_MODULES = ["fastnn.nn.layers", "fastnn.nn.conv", "fastnn.nn.loss", "fastnn.nn.rnn", "fastnn.nn.module",
                       "fastnn.nn.normalization", "fastnn.nn.attention", "fastnn.ops.activation", "fastnn.ops.conv",
-                      "fastnn.ops.loss", "fastnn.ops.linalg", "fastnn.ops.normalization", "fastnn.ops.attention"]
+                      "fastnn.ops.loss", "fastnn.ops.linalg", "fastnn.ops.normalization", "fastnn.ops.attention",
+                      "fastnn.optim.sgd", "fastnn.optim.adam", "fastnn.tensor"]
 
 
 @pytest.mark.parametrize("module", DOCUMENTED_MODULES)

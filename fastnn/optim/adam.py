@@ -6,8 +6,23 @@ from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
-    """Adam (with optional AMSGrad), as torch.optim.Adam: weight decay is added to
-    the gradient (L2). AdamW decouples it."""
+    """Adam (with optional AMSGrad), with torch.optim.Adam's update rule: weight decay
+    is added to the gradient (L2); AdamW decouples it.
+
+    Args:
+        params: parameters, or a list of dicts (parameter groups).
+        lr: learning rate (default 1e-3).
+        betas: decay rates of the first and second moment estimates (default (0.9, 0.999)).
+        eps: added to the denominator (default 1e-8).
+        weight_decay: L2 penalty (default 0).
+        amsgrad: keep the maximum of the second moments.
+        maximize: ascend instead of descend.
+    Example:
+        >>> p = nn.Parameter(fastnn.zeros(1))
+        >>> opt = fastnn.optim.Adam([p], lr=0.1)
+        >>> p.grad = fastnn.ones(1); opt.step(); round(p.item(), 4)
+        -0.1
+    """
 
     decoupled_weight_decay = False
 
@@ -50,7 +65,16 @@ class Adam(Optimizer):
 
 
 class AdamW(Adam):
-    """Adam with decoupled weight decay (default 1e-2), as torch.optim.AdamW."""
+    """Adam with decoupled weight decay (default 1e-2), as torch.optim.AdamW: the
+    parameter is scaled by (1 - lr * weight_decay) before the Adam step.
+
+    Args: as Adam (weight_decay default 1e-2).
+    Example:
+        >>> p = nn.Parameter(fastnn.ones(1))
+        >>> opt = fastnn.optim.AdamW([p], lr=0.1, weight_decay=0.5)
+        >>> p.grad = fastnn.zeros(1); opt.step(); round(p.item(), 4)
+        0.95
+    """
 
     decoupled_weight_decay = True
 
