@@ -57,6 +57,7 @@ def test_fastnn_beside_torch_and_sklearn_has_no_openmp_clash():
         sklearn.linear_model.Ridge().fit(a, a[:, 0])
         print("ok", fastnn.backend_info()["openmp"])
     """)
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    # Run outside the source tree, so the installed package is the one imported.
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, cwd="/")
     assert result.returncode == 0, result.stderr
     assert "ok" in result.stdout
