@@ -6,9 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log="$(mktemp)"
+python=$(python -c "import sys; print(sys.executable)")  # the interpreter itself, not a wrapper script
 OMP_NUM_THREADS=1 PYTHONMALLOC=malloc valgrind --tool=memcheck --leak-check=full \
   --show-leak-kinds=definite --num-callers=30 --log-file="$log" \
-  python - <<'PY'
+  "$python" - <<'PY'
 import sys
 sys.path.insert(0, "tests")
 import fastnn

@@ -6,41 +6,12 @@
 #include <cstring>
 #include <utility>
 
+#include "core/simd_impl.h"
 #include "gemm/microkernel.h"
 
 namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
-
-template <typename T>
-struct Vec {
-  typedef T type __attribute__((vector_size(FASTNN_VECTOR_BYTES)));
-  static constexpr int width = FASTNN_VECTOR_BYTES / sizeof(T);
-};
-
-template <typename T>
-inline typename Vec<T>::type load(const T* p) {
-  typename Vec<T>::type v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <typename T>
-inline void store(T* p, typename Vec<T>::type v) {
-  std::memcpy(p, &v, sizeof v);
-}
-
-// Written as an initializer of *p in every lane, which GCC folds into the FMA's
-// memory operand ({1to16} on AVX-512) instead of a load plus a shuffle.
-template <typename T, std::size_t... Lane>
-inline typename Vec<T>::type broadcast(const T* p, std::index_sequence<Lane...>) {
-  return typename Vec<T>::type{((void)Lane, *p)...};
-}
-
-template <typename T>
-inline typename Vec<T>::type broadcast(const T* p) {
-  return broadcast(p, std::make_index_sequence<Vec<T>::width>{});
-}
 
 // ROWS x NV vectors of accumulators live in registers for the whole kc loop.
 // PACKED fixes A's strides at compile time (1, MR_STRIDE) for the hot path.

@@ -1,9 +1,12 @@
 #include "ops/conv2d_depthwise.h"
 
 #include <algorithm>
+#include <type_traits>
 
+#include "core/cpu.h"
 #include "core/scratch.h"
 #include "core/threads.h"
+#include "ops/conv2d_depthwise_rows.h"
 #include "ops/reduce.h"
 
 namespace fastnn::depthwise {
@@ -11,19 +14,29 @@ namespace {
 
 constexpr int64_t kParallelMinElements = 1 << 14;
 
+inline int64_t round_up(int64_t a, int64_t b) { return (a + b - 1) / b * b; }
+
+// A zero-padded copy of a plane: hp x wp, the data at (top, left). Rows may be
+// wider than the padding needs (min_wp), so row kernels can read whole blocks.
 struct Geometry {
-  int64_t hp, wp;  // padded plane
-  explicit Geometry(const Conv2dShape& s) : hp(s.H + 2 * s.pad_h), wp(s.W + 2 * s.pad_w) {}
+  int64_t hp, wp, top, left;
+  Geometry(int64_t rows, int64_t cols, int64_t pad_h, int64_t pad_w, int64_t min_wp = 0)
+      : hp(rows + 2 * pad_h), wp(std::max(cols + 2 * pad_w, min_wp)), top(pad_h), left(pad_w) {}
+  explicit Geometry(const Conv2dShape& s, int64_t min_wp = 0) : Geometry(s.H, s.W, s.pad_h, s.pad_w, min_wp) {}
 };
 
 template <typename T>
-void pad_plane(const Conv2dShape& s, const Geometry& g, const T* plane, T* padded) {
+void pad_plane(int64_t rows, int64_t cols, const Geometry& g, const T* plane, T* padded) {
   std::fill(padded, padded + g.hp * g.wp, T(0));
-  for (int64_t h = 0; h < s.H; ++h) {
-    const T* from = plane + h * s.W;
-    T* to = padded + (h + s.pad_h) * g.wp + s.pad_w;
-    for (int64_t w = 0; w < s.W; ++w) to[w] = from[w];
-  }
+  for (int64_t h = 0; h < rows; ++h) std::copy(plane + h * cols, plane + (h + 1) * cols, padded + (h + g.top) * g.wp + g.left);
+}
+
+template <typename T>
+DepthwiseRowKernel<T> rows_for(Isa isa) {
+  if constexpr (std::is_same_v<T, float>)
+    return FASTNN_CALL_FOR_ISA(isa, depthwise_rows_f32());
+  else
+    return FASTNN_CALL_FOR_ISA(isa, depthwise_rows_f64());
 }
 
 // The padded-plane position read by tap (kh, kw) for output row oh.
@@ -59,7 +72,9 @@ T* per_thread_planes(const Geometry& g, int threads) {
 
 template <typename T>
 void forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
-  const Geometry g(s);
+  const DepthwiseRowKernel<T> rows = rows_for<T>(active_isa());
+  const bool unit_stride = s.stride_h == 1 && s.stride_w == 1;
+  const Geometry g(s, unit_stride ? round_up(s.OW, rows.block) + (s.KW - 1) * s.dil_w : 0);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const int threads = max_threads();
   T* planes = per_thread_planes<T>(g, threads);
@@ -68,10 +83,14 @@ void forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) 
   for (int64_t item = 0; item < work; ++item) {
     const int64_t n = item / s.C, c = item % s.C;
     T* padded = planes + thread_index() * g.hp * g.wp;
-    pad_plane(s, g, x + item * s.H * s.W, padded);
+    pad_plane(s.H, s.W, g, x + item * s.H * s.W, padded);
     for (int64_t j = 0; j < m; ++j) {
       const int64_t o = c * m + j;
       T* out = y + (n * s.O + o) * out_plane;
+      if (unit_stride) {  // every output written once, from registers
+        rows.run({padded, g.wp, w + o * taps, s.KH, s.KW, s.dil_h, s.dil_w, bias ? bias[o] : T(0), out, s.OH, s.OW});
+        continue;
+      }
       std::fill(out, out + out_plane, bias ? bias[o] : T(0));
       for (int64_t kh = 0; kh < s.KH; ++kh)
         for (int64_t kw = 0; kw < s.KW; ++kw) {
@@ -83,8 +102,34 @@ void forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) 
   }
 }
 
+// Stride 1, one output channel per input channel, padding within the kernel's
+// reach: dx is the forward's row kernel run over dy padded by (K - 1) * dil - pad
+// with the kernel flipped.
+template <typename T>
+bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+  const int64_t full_h = (s.KH - 1) * s.dil_h - s.pad_h, full_w = (s.KW - 1) * s.dil_w - s.pad_w;
+  if (s.stride_h != 1 || s.stride_w != 1 || s.out_per_group() != 1 || full_h < 0 || full_w < 0) return false;
+  const DepthwiseRowKernel<T> rows = rows_for<T>(active_isa());
+  const Geometry g(s.OH, s.OW, full_h, full_w, round_up(s.W, rows.block) + (s.KW - 1) * s.dil_w);
+  const int64_t taps = s.KH * s.KW, out_plane = s.out_plane();
+  const int threads = max_threads();
+  T* planes = thread_scratch(ScratchSlot::op_columns).get<T>((g.hp * g.wp + taps) * std::max(threads, 1));
+  const int64_t work = s.N * s.C;
+#pragma omp parallel for num_threads(threads) schedule(static) if (work * s.H * s.W >= kParallelMinElements)
+  for (int64_t item = 0; item < work; ++item) {
+    const int64_t c = item % s.C;
+    T* padded = planes + thread_index() * (g.hp * g.wp + taps);
+    T* flipped = padded + g.hp * g.wp;
+    std::reverse_copy(w + c * taps, w + (c + 1) * taps, flipped);
+    pad_plane(s.OH, s.OW, g, dy + item * out_plane, padded);
+    rows.run({padded, g.wp, flipped, s.KH, s.KW, s.dil_h, s.dil_w, T(0), dx + item * s.H * s.W, s.H, s.W});
+  }
+  return true;
+}
+
 template <typename T>
 void backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
+  if (backward_input_as_forward(s, dy, w, dx)) return;
   const Geometry g(s);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const int threads = max_threads();
@@ -115,6 +160,8 @@ template <typename T>
 void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
   const Geometry g(s);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
+  const DepthwiseRowKernel<T> rows = rows_for<T>(active_isa());
+  const bool unit_stride = s.stride_h == 1 && s.stride_w == 1 && taps <= kMaxDepthwiseTaps;
   const int threads = max_threads();
   T* planes = per_thread_planes<T>(g, threads);
   // One output channel per iteration: its sums over the batch run in batch
@@ -127,8 +174,13 @@ void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* db
     std::fill(grad_w, grad_w + taps, T(0));
     T grad_b = T(0);
     for (int64_t n = 0; n < s.N; ++n) {
-      pad_plane(s, g, x + (n * s.C + c) * s.H * s.W, padded);
+      pad_plane(s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
       const T* grad = dy + (n * s.O + o) * out_plane;
+      if (unit_stride) {
+        rows.weight_grad(padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w);
+        if (dbias != nullptr) grad_b += sum_fixed_order(grad, out_plane);
+        continue;
+      }
       for (int64_t kh = 0; kh < s.KH; ++kh)
         for (int64_t kw = 0; kw < s.KW; ++kw) {
           T sum = T(0);

@@ -1,0 +1,4 @@
+// The depthwise row kernel compiled for avx2.
+#define FASTNN_ISA_NAMESPACE avx2
+#define FASTNN_VECTOR_BYTES 32
+#include "ops/conv2d_depthwise_rows_impl.h"

@@ -1,0 +1,4 @@
+// The depthwise row kernel compiled for avx512.
+#define FASTNN_ISA_NAMESPACE avx512
+#define FASTNN_VECTOR_BYTES 64
+#include "ops/conv2d_depthwise_rows_impl.h"
