@@ -1,4 +1,5 @@
 #pragma once
+#include <type_traits>
 // CPU feature detection and the choice of instruction set for the kernels.
 #include <string>
 
@@ -36,3 +37,23 @@ Isa parse_isa(const std::string& name);
 #else
 #define FASTNN_CALL_FOR_ISA(isa, call) ((void)(isa), ::fastnn::generic::call)
 #endif
+
+// A per-ISA table of kernels for dtype T: each ISA's namespace defines
+// stem_f32() and stem_f64(), declared with FASTNN_DECLARE_ISA_TABLES.
+#define FASTNN_ISA_TABLE(T, isa, stem)                         \
+  [&] {                                                        \
+    if constexpr (std::is_same_v<T, float>)                    \
+      return FASTNN_CALL_FOR_ISA(isa, stem##_f32());           \
+    else                                                       \
+      return FASTNN_CALL_FOR_ISA(isa, stem##_f64());           \
+  }()
+
+#define FASTNN_DECLARE_ISA_TABLE_IN(ns, Table, stem) \
+  namespace ns {                                     \
+  Table<float> stem##_f32();                         \
+  Table<double> stem##_f64();                        \
+  }
+#define FASTNN_DECLARE_ISA_TABLES(Table, stem)          \
+  FASTNN_DECLARE_ISA_TABLE_IN(generic, Table, stem)     \
+  FASTNN_DECLARE_ISA_TABLE_IN(avx2, Table, stem)        \
+  FASTNN_DECLARE_ISA_TABLE_IN(avx512, Table, stem)

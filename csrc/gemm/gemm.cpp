@@ -19,10 +19,7 @@ namespace {
 
 template <typename T>
 GemmKernel<T> builtin_kernel(Isa isa) {
-  if constexpr (std::is_same_v<T, float>)
-    return FASTNN_CALL_FOR_ISA(isa, gemm_kernel_f32());
-  else
-    return FASTNN_CALL_FOR_ISA(isa, gemm_kernel_f64());
+  return FASTNN_ISA_TABLE(T, isa, gemm_kernel);
 }
 
 // One table per dtype, indexed by ISA; block sizes can be retuned (bench sweep).

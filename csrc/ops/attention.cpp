@@ -30,10 +30,7 @@ constexpr double kParallelMinWork = 64.0 * 64 * 64;
 
 template <typename T>
 AttentionRowKernels<T> rows_for(Isa isa) {
-  if constexpr (std::is_same_v<T, float>)
-    return FASTNN_CALL_FOR_ISA(isa, attention_rows_f32());
-  else
-    return FASTNN_CALL_FOR_ISA(isa, attention_rows_f64());
+  return FASTNN_ISA_TABLE(T, isa, attention_rows);
 }
 
 // The pointers of one head.

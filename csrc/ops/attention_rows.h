@@ -4,6 +4,8 @@
 // driver (ops/attention.cpp) runs the matrix products on the GEMM around them.
 #include <cstdint>
 
+#include "core/cpu.h"
+
 namespace fastnn {
 
 template <typename T>
@@ -18,14 +20,6 @@ struct AttentionRowKernels {
   void (*softmax_backward)(int64_t n, int64_t valid, const T* mask, T lse, T delta, T* s, T* dp);
 };
 
-#define FASTNN_DECLARE_ATTENTION_ROWS(ns)           \
-  namespace ns {                                    \
-  AttentionRowKernels<float> attention_rows_f32();   \
-  AttentionRowKernels<double> attention_rows_f64();  \
-  }
-FASTNN_DECLARE_ATTENTION_ROWS(generic)
-FASTNN_DECLARE_ATTENTION_ROWS(avx2)
-FASTNN_DECLARE_ATTENTION_ROWS(avx512)
-#undef FASTNN_DECLARE_ATTENTION_ROWS
+FASTNN_DECLARE_ISA_TABLES(AttentionRowKernels, attention_rows)
 
 }  // namespace fastnn

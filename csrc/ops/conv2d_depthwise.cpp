@@ -33,10 +33,7 @@ void pad_plane(int64_t rows, int64_t cols, const Geometry& g, const T* plane, T*
 
 template <typename T>
 DepthwiseRowKernel<T> rows_for(Isa isa) {
-  if constexpr (std::is_same_v<T, float>)
-    return FASTNN_CALL_FOR_ISA(isa, depthwise_rows_f32());
-  else
-    return FASTNN_CALL_FOR_ISA(isa, depthwise_rows_f64());
+  return FASTNN_ISA_TABLE(T, isa, depthwise_rows);
 }
 
 // The padded-plane position read by tap (kh, kw) for output row oh.

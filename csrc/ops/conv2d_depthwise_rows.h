@@ -4,6 +4,8 @@
 // registers across all KH x KW taps, so each output is written once.
 #include <cstdint>
 
+#include "core/cpu.h"
+
 namespace fastnn {
 
 // out[r][c] = bias + sum over (kh, kw) of weight[kh * kw_count + kw] *
@@ -34,14 +36,6 @@ struct DepthwiseRowKernel {
                       int64_t kw_count, int64_t dil_h, int64_t dil_w, T* grad_w);
 };
 
-#define FASTNN_DECLARE_DEPTHWISE_ROWS(ns)              \
-  namespace ns {                                       \
-  DepthwiseRowKernel<float> depthwise_rows_f32();      \
-  DepthwiseRowKernel<double> depthwise_rows_f64();     \
-  }
-FASTNN_DECLARE_DEPTHWISE_ROWS(generic)
-FASTNN_DECLARE_DEPTHWISE_ROWS(avx2)
-FASTNN_DECLARE_DEPTHWISE_ROWS(avx512)
-#undef FASTNN_DECLARE_DEPTHWISE_ROWS
+FASTNN_DECLARE_ISA_TABLES(DepthwiseRowKernel, depthwise_rows)
 
 }  // namespace fastnn

@@ -34,10 +34,7 @@ void fill_rows(int64_t rows, int64_t cols, const T* bias, T* out) {
 
 template <typename T>
 RnnGateKernels<T> gates_for(Isa isa) {
-  if constexpr (std::is_same_v<T, float>)
-    return FASTNN_CALL_FOR_ISA(isa, rnn_gates_f32());
-  else
-    return FASTNN_CALL_FOR_ISA(isa, rnn_gates_f64());
+  return FASTNN_ISA_TABLE(T, isa, rnn_gates);
 }
 
 // One step's gate math over the batch rows.

@@ -4,6 +4,8 @@
 // RnnMode. Pointers are offset to one batch row; H is the hidden size.
 #include <cstdint>
 
+#include "core/cpu.h"
+
 #include "ops/rnn.h"
 
 namespace fastnn {
@@ -20,14 +22,6 @@ struct RnnGateKernels {
                       const T* gates, T* dc, T* gx, T* gh, T* dh_direct);
 };
 
-#define FASTNN_DECLARE_RNN_GATES(ns)         \
-  namespace ns {                             \
-  RnnGateKernels<float> rnn_gates_f32();     \
-  RnnGateKernels<double> rnn_gates_f64();    \
-  }
-FASTNN_DECLARE_RNN_GATES(generic)
-FASTNN_DECLARE_RNN_GATES(avx2)
-FASTNN_DECLARE_RNN_GATES(avx512)
-#undef FASTNN_DECLARE_RNN_GATES
+FASTNN_DECLARE_ISA_TABLES(RnnGateKernels, rnn_gates)
 
 }  // namespace fastnn
