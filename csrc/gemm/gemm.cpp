@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <mutex>
 #include <type_traits>
 
 #include "core/cpu.h"
@@ -23,11 +24,15 @@ GemmKernel<T> builtin_kernel(Isa isa) {
 }
 
 // One table per dtype, indexed by ISA; block sizes can be retuned (bench sweep).
+// Each slot is filled on first use, for an ISA the CPU runs: building another
+// ISA's table would execute that ISA's instructions.
 template <typename T>
 GemmKernel<T>& kernel_slot(Isa isa) {
-  static GemmKernel<T> table[3] = {builtin_kernel<T>(Isa::generic), builtin_kernel<T>(Isa::avx2),
-                                   builtin_kernel<T>(Isa::avx512)};
-  return table[static_cast<int>(isa)];
+  static GemmKernel<T> table[3];
+  static std::once_flag filled[3];
+  const int slot = static_cast<int>(isa);
+  std::call_once(filled[slot], [&] { table[slot] = builtin_kernel<T>(isa); });
+  return table[slot];
 }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
