@@ -297,3 +297,39 @@ def test_row_offsets_past_2_to_the_31_elements(tmp_path):
     b = np.random.default_rng(0).standard_normal((16, 5)).astype(np.float32)
     np.testing.assert_allclose(_C.gemm(rows, b), np.array(rows) @ b, rtol=1e-5, atol=1e-5)
     del rows, backing
+
+
+# -- the public ops, on Tensors ---------------------------------------------------------
+def _public_ops():
+    import fastnn.nn.functional as F
+    return {
+        "linear": lambda x: F.linear(x, x),
+        "conv2d": lambda x: F.conv2d(x, x, padding=1),
+        "max_pool2d": lambda x: F.max_pool2d(x, 2, ceil_mode=True),
+        "avg_pool2d": lambda x: F.avg_pool2d(x, 2, padding=1),
+        "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, 2),
+        "softmax": lambda x: F.softmax(x, dim=-1),
+        "cross_entropy": lambda x: F.cross_entropy(x, fastnn_tensor(np.zeros(x.shape[0], np.int64))),
+        "layer_norm": lambda x: F.layer_norm(x, x.shape[-1:]),
+        "attention": lambda x: F.scaled_dot_product_attention(x, x, x, is_causal=True),
+        "gelu": F.gelu, "relu": F.relu,
+        "matmul": lambda x: x @ x,
+    }
+
+
+def fastnn_tensor(a):
+    import fastnn
+    return fastnn.tensor(a)
+
+
+@pytest.mark.parametrize("op", sorted(_public_ops()))
+@FUZZ
+@given(shape=st.lists(st.integers(0, 4), min_size=1, max_size=4), seed=st.integers(0, 2 ** 16),
+       dtype=st.sampled_from(["float32", "float64", "float16", "int64", "bool", "nan"]))
+def test_public_ops_on_random_tensors_work_or_raise_python_errors(op, shape, seed, dtype):
+    a = np.random.default_rng(seed).standard_normal(shape)
+    a = np.full(shape, np.nan) if dtype == "nan" else a.astype(dtype)
+    try:
+        _public_ops()[op](fastnn_tensor(a))
+    except PYTHON_ERRORS:
+        pass

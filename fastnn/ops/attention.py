@@ -112,7 +112,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     if not 0.0 <= dropout_p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {dropout_p}")
     lead, (lq, e), lk = query.shape[:-2], query.shape[-2:], key.shape[-2]
-    scale = 1.0 / math.sqrt(e) if scale is None else float(scale)
+    scale = (1.0 / math.sqrt(e) if e else 1.0) if scale is None else float(scale)  # E = 0: the scores are 0
     mask = None if attn_mask is None else additive_mask(attn_mask, query.dtype)
     mask_args = None if mask is None else _mask_planes(mask, lead, lq, lk)
     if dropout_p > 0.0:

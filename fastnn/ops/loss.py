@@ -73,8 +73,9 @@ class NLLLoss(Function):
             ctx.w = w
             return np.asarray(losses.sum())
         total = w.sum()
-        ctx.w = w / total
-        return np.asarray(losses.sum() / total)
+        with np.errstate(invalid="ignore", divide="ignore"):  # no target counts: NaN, as PyTorch, silently
+            ctx.w = w / total
+            return np.asarray(losses.sum() / total)
 
     @staticmethod
     def backward(ctx, grad):
@@ -140,6 +141,7 @@ def cross_entropy(input, target, weight=None, ignore_index=-100, reduction="mean
             smooth = sum(smooth)
         elif reduction == "mean":
             norm = weight[flat_target[valid]].sum() if weight is not None else valid.sum()
-            smooth = sum(smooth) / rows.dtype.type(norm)
+            with np.errstate(invalid="ignore", divide="ignore"):
+                smooth = sum(smooth) / rows.dtype.type(norm)
         loss = loss * (1.0 - label_smoothing) + smooth * (label_smoothing / classes)
     return reshape(loss, np.asarray(_data(target)).shape) if reduction == "none" else loss
