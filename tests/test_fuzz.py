@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+import fastnn
 from fastnn import _C, reference
 
 pytestmark = pytest.mark.fuzz
@@ -309,17 +310,12 @@ def _public_ops():
         "avg_pool2d": lambda x: F.avg_pool2d(x, 2, padding=1),
         "adaptive_avg_pool2d": lambda x: F.adaptive_avg_pool2d(x, 2),
         "softmax": lambda x: F.softmax(x, dim=-1),
-        "cross_entropy": lambda x: F.cross_entropy(x, fastnn_tensor(np.zeros(x.shape[0], np.int64))),
+        "cross_entropy": lambda x: F.cross_entropy(x, fastnn.tensor(np.zeros(x.shape[0], np.int64))),
         "layer_norm": lambda x: F.layer_norm(x, x.shape[-1:]),
         "attention": lambda x: F.scaled_dot_product_attention(x, x, x, is_causal=True),
         "gelu": F.gelu, "relu": F.relu,
         "matmul": lambda x: x @ x,
     }
-
-
-def fastnn_tensor(a):
-    import fastnn
-    return fastnn.tensor(a)
 
 
 @pytest.mark.parametrize("op", sorted(_public_ops()))
@@ -330,6 +326,6 @@ def test_public_ops_on_random_tensors_work_or_raise_python_errors(op, shape, see
     a = np.random.default_rng(seed).standard_normal(shape)
     a = np.full(shape, np.nan) if dtype == "nan" else a.astype(dtype)
     try:
-        _public_ops()[op](fastnn_tensor(a))
+        _public_ops()[op](fastnn.tensor(a))
     except PYTHON_ERRORS:
         pass
