@@ -134,25 +134,49 @@ class RNNBase(Module):
         return text
 
 
-class RNN(RNNBase):
-    """Multi-layer RNN over a whole sequence, each layer one C++ kernel call: h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu).
+
+def _layer_doc(name, step, state, extra_args=""):
+    """The docstring shared by RNN, LSTM and GRU."""
+    out_state = "(h_n, c_n)" if state == "(h_0, c_0)" else "h_n"
+    return f"""Multi-layer {name} over a whole sequence, each layer one C++ kernel call: {step}.
 
     Args:
         input_size, hidden_size: features of each step's input and of the hidden state.
-        num_layers: stacked layers (default 1).
-        nonlinearity: 'tanh' (default) or 'relu'.
+        num_layers: stacked layers (default 1).{extra_args}
         bias: learn b_ih and b_hh (default True).
         batch_first: input and output are (N, L, *) instead of (L, N, *).
         dropout: dropout on each layer's output but the last, in training.
         bidirectional: also run each layer backwards and concatenate (D = 2).
-    Shape: input (L, N, input_size) (or unbatched (L, input_size)), optional h_0
-        of (D * num_layers, N, hidden_size) -> (output (L, N, D * hidden_size), h_n).
-        Parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ _reverse), as PyTorch.
+    Shape: input (L, N, input_size) (or unbatched (L, input_size)), optional {state}
+        of (D * num_layers, N, hidden_size) -> (output (L, N, D * hidden_size), {out_state}).
+        Parameters weight_ih_l{{k}}, weight_hh_l{{k}}, bias_ih_l{{k}}, bias_hh_l{{k}} (+ _reverse), as PyTorch.
     Example:
-        >>> output, _ = nn.RNN(8, 16, batch_first=True)(fastnn.zeros(4, 5, 8))
+        >>> output, _ = nn.{name}(8, 16, batch_first=True)(fastnn.zeros(4, 5, 8))
         >>> output.shape
         (4, 5, 16)
     """
+
+
+def _cell_doc(name, extra_args=""):
+    """The docstring shared by RNNCell, LSTMCell and GRUCell."""
+    lstm = name == "LSTMCell"
+    return f"""One step of the {name[:-4]} (the same C++ kernel as the layers, with one step).
+
+    Args:
+        input_size, hidden_size: features of the input and of the hidden state.
+        bias: learn b_ih and b_hh (default True).{extra_args}
+    Shape: input (N, input_size) or (input_size,), optional state {"(h, c)" if lstm else "h"} each
+        (N, hidden_size) (zeros when omitted) -> {"(h', c')" if lstm else "h'"}, each (N, hidden_size).
+    Example:
+        >>> nn.{name}(8, 16)(fastnn.zeros(4, 8)){"[0]" if lstm else ""}.shape
+        (4, 16)
+    """
+
+
+class RNN(RNNBase):
+    __doc__ = _layer_doc("RNN", "h' = tanh(W_ih x + b_ih + W_hh h + b_hh) (or relu)", "h_0",
+                         "\n        nonlinearity: 'tanh' (default) or 'relu'.")
+
     def __init__(self, input_size, hidden_size, num_layers=1, nonlinearity="tanh", bias=True, batch_first=False,
                  dropout=0.0, bidirectional=False, dtype=None):
         super().__init__("RNN", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
@@ -160,23 +184,8 @@ class RNN(RNNBase):
 
 
 class LSTM(RNNBase):
-    """Multi-layer LSTM over a whole sequence, each layer one C++ kernel call: gates i, f, g, o; c' = f c + i g, h' = o tanh(c').
+    __doc__ = _layer_doc("LSTM", "gates i, f, g, o; c' = f c + i g, h' = o tanh(c')", "(h_0, c_0)")
 
-    Args:
-        input_size, hidden_size: features of each step's input and of the hidden state.
-        num_layers: stacked layers (default 1).
-        bias: learn b_ih and b_hh (default True).
-        batch_first: input and output are (N, L, *) instead of (L, N, *).
-        dropout: dropout on each layer's output but the last, in training.
-        bidirectional: also run each layer backwards and concatenate (D = 2).
-    Shape: input (L, N, input_size) (or unbatched (L, input_size)), optional (h_0, c_0)
-        of (D * num_layers, N, hidden_size) -> (output (L, N, D * hidden_size), (h_n, c_n)).
-        Parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ _reverse), as PyTorch.
-    Example:
-        >>> output, _ = nn.LSTM(8, 16, batch_first=True)(fastnn.zeros(4, 5, 8))
-        >>> output.shape
-        (4, 5, 16)
-    """
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
@@ -184,23 +193,8 @@ class LSTM(RNNBase):
 
 
 class GRU(RNNBase):
-    """Multi-layer GRU over a whole sequence, each layer one C++ kernel call: gates r, z, n (PyTorch's form); h' = (1 - z) n + z h.
+    __doc__ = _layer_doc("GRU", "gates r, z, n (PyTorch's form); h' = (1 - z) n + z h", "h_0")
 
-    Args:
-        input_size, hidden_size: features of each step's input and of the hidden state.
-        num_layers: stacked layers (default 1).
-        bias: learn b_ih and b_hh (default True).
-        batch_first: input and output are (N, L, *) instead of (L, N, *).
-        dropout: dropout on each layer's output but the last, in training.
-        bidirectional: also run each layer backwards and concatenate (D = 2).
-    Shape: input (L, N, input_size) (or unbatched (L, input_size)), optional h_0
-        of (D * num_layers, N, hidden_size) -> (output (L, N, D * hidden_size), h_n).
-        Parameters weight_ih_l{k}, weight_hh_l{k}, bias_ih_l{k}, bias_hh_l{k} (+ _reverse), as PyTorch.
-    Example:
-        >>> output, _ = nn.GRU(8, 16, batch_first=True)(fastnn.zeros(4, 5, 8))
-        >>> output.shape
-        (4, 5, 16)
-    """
     def __init__(self, input_size, hidden_size, num_layers=1, bias=True, batch_first=False, dropout=0.0,
                  bidirectional=False, dtype=None):
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional,
@@ -257,49 +251,21 @@ class RNNCellBase(Module):
 
 
 class RNNCell(RNNCellBase):
-    """One step of the RNN (the same C++ kernel as the layers, with one step).
+    __doc__ = _cell_doc("RNNCell", "\n        nonlinearity: 'tanh' (default) or 'relu'.")
 
-    Args:
-        input_size, hidden_size: features of the input and of the hidden state.
-        bias: learn b_ih and b_hh (default True).
-        nonlinearity: 'tanh' (default) or 'relu'.
-    Shape: input (N, input_size) or (input_size,), optional state h each (N, hidden_size)
-        (zeros when omitted) -> h', each (N, hidden_size).
-    Example:
-        >>> nn.RNNCell(8, 16)(fastnn.zeros(4, 8)).shape
-        (4, 16)
-    """
     def __init__(self, input_size, hidden_size, bias=True, nonlinearity="tanh", dtype=None):
         super().__init__("RNN", input_size, hidden_size, bias, nonlinearity, dtype)
 
 
 class LSTMCell(RNNCellBase):
-    """One step of the LSTM (the same C++ kernel as the layers, with one step).
+    __doc__ = _cell_doc("LSTMCell")
 
-    Args:
-        input_size, hidden_size: features of the input and of the hidden state.
-        bias: learn b_ih and b_hh (default True).
-    Shape: input (N, input_size) or (input_size,), optional state (h, c) each (N, hidden_size)
-        (zeros when omitted) -> (h', c'), each (N, hidden_size).
-    Example:
-        >>> nn.LSTMCell(8, 16)(fastnn.zeros(4, 8))[0].shape
-        (4, 16)
-    """
     def __init__(self, input_size, hidden_size, bias=True, dtype=None):
         super().__init__("LSTM", input_size, hidden_size, bias, dtype=dtype)
 
 
 class GRUCell(RNNCellBase):
-    """One step of the GRU (the same C++ kernel as the layers, with one step).
+    __doc__ = _cell_doc("GRUCell")
 
-    Args:
-        input_size, hidden_size: features of the input and of the hidden state.
-        bias: learn b_ih and b_hh (default True).
-    Shape: input (N, input_size) or (input_size,), optional state h each (N, hidden_size)
-        (zeros when omitted) -> h', each (N, hidden_size).
-    Example:
-        >>> nn.GRUCell(8, 16)(fastnn.zeros(4, 8)).shape
-        (4, 16)
-    """
     def __init__(self, input_size, hidden_size, bias=True, dtype=None):
         super().__init__("GRU", input_size, hidden_size, bias, dtype=dtype)
