@@ -275,7 +275,10 @@ void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t O
       for (int64_t ow = 0; ow < OW; ++ow) {
         const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
         T sum = T(0);
-        for (int64_t ih = h0; ih < h1; ++ih) sum += sum_fixed_order(in + ih * W + w0, w1 - w0);
+        if (w0 == 0 && w1 == W)  // whole rows: one contiguous run (a global pool is one sum)
+          sum = sum_fixed_order(in + h0 * W, (h1 - h0) * W);
+        else
+          for (int64_t ih = h0; ih < h1; ++ih) sum += sum_fixed_order(in + ih * W + w0, w1 - w0);
         y[(p * OH + oh) * OW + ow] = sum / T((h1 - h0) * (w1 - w0));
       }
     }
@@ -287,14 +290,21 @@ void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t 
 #pragma omp parallel for schedule(static) if (planes * H * W >= kParallelMinElements)
   for (int64_t p = 0; p < planes; ++p) {
     T* out = dx + p * H * W;
-    std::fill(out, out + H * W, T(0));
+    // Cells that tile the plane exactly (no overlap) are written, not accumulated.
+    const bool tiled = H % OH == 0 && W % OW == 0;
+    if (!tiled) std::fill(out, out + H * W, T(0));
     for (int64_t oh = 0; oh < OH; ++oh) {
       const int64_t h0 = adaptive_start(oh, H, OH), h1 = adaptive_end(oh, H, OH);
       for (int64_t ow = 0; ow < OW; ++ow) {
         const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
         const T share = dy[(p * OH + oh) * OW + ow] / T((h1 - h0) * (w1 - w0));
-        for (int64_t ih = h0; ih < h1; ++ih)
-          for (int64_t iw = w0; iw < w1; ++iw) out[ih * W + iw] += share;
+        for (int64_t ih = h0; ih < h1; ++ih) {
+          T* row = out + ih * W;
+          if (tiled)
+            std::fill(row + w0, row + w1, share);
+          else
+            for (int64_t iw = w0; iw < w1; ++iw) row[iw] += share;
+        }
       }
     }
   }
