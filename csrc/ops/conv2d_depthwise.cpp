@@ -25,10 +25,18 @@ struct Geometry {
   explicit Geometry(const Conv2dShape& s, int64_t min_wp = 0) : Geometry(s.H, s.W, s.pad_h, s.pad_w, min_wp) {}
 };
 
+// Copies the plane in and zeroes only the margins around it: each element is
+// written once.
 template <typename T>
 void pad_plane(int64_t rows, int64_t cols, const Geometry& g, const T* plane, T* padded) {
-  std::fill(padded, padded + g.hp * g.wp, T(0));
-  for (int64_t h = 0; h < rows; ++h) std::copy(plane + h * cols, plane + (h + 1) * cols, padded + (h + g.top) * g.wp + g.left);
+  std::fill(padded, padded + g.top * g.wp, T(0));
+  for (int64_t h = 0; h < rows; ++h) {
+    T* row = padded + (h + g.top) * g.wp;
+    std::fill(row, row + g.left, T(0));
+    std::copy(plane + h * cols, plane + (h + 1) * cols, row + g.left);
+    std::fill(row + g.left + cols, row + g.wp, T(0));
+  }
+  std::fill(padded + (g.top + rows) * g.wp, padded + g.hp * g.wp, T(0));
 }
 
 template <typename T>

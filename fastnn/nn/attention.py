@@ -5,9 +5,15 @@ import numpy as np
 
 from .. import functional as F
 from ..ops.attention import additive_mask
+from ..ops.common import _data
 from . import init
 from .layers import Linear
 from .module import Module, Parameter
+
+
+def _not_allowed_to_additive(mask, dtype):
+    """PyTorch's MultiheadAttention masks (bool: True = NOT allowed) as 0 / -inf; float as given."""
+    return additive_mask(~mask if mask.dtype == np.bool_ else mask, dtype)
 
 
 class MultiheadAttention(Module):
@@ -74,7 +80,7 @@ class MultiheadAttention(Module):
         """Both masks as one additive float array broadcastable to (N, H, L, S), or None."""
         merged = None
         if attn_mask is not None:
-            mask = np.asarray(getattr(attn_mask, "data", attn_mask))
+            mask = np.asarray(_data(attn_mask))
             if mask.shape == (lq, lk):
                 mask = mask[None, None]
             elif mask.shape == (n * self.num_heads, lq, lk):
@@ -82,12 +88,12 @@ class MultiheadAttention(Module):
             else:
                 raise ValueError(f"MultiheadAttention: attn_mask must have shape {(lq, lk)} or "
                                  f"{(n * self.num_heads, lq, lk)}, got {mask.shape}")
-            merged = additive_mask(~mask if mask.dtype == np.bool_ else mask, dtype)
+            merged = _not_allowed_to_additive(mask, dtype)
         if key_padding_mask is not None:
-            mask = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))
+            mask = np.asarray(_data(key_padding_mask))
             if mask.shape != (n, lk):
                 raise ValueError(f"MultiheadAttention: key_padding_mask must have shape {(n, lk)}, got {mask.shape}")
-            mask = additive_mask(~mask if mask.dtype == np.bool_ else mask, dtype)[:, None, None, :]
+            mask = _not_allowed_to_additive(mask, dtype)[:, None, None, :]
             merged = mask if merged is None else merged + mask
         return merged
 
@@ -98,7 +104,7 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: query, key and value must all be 2-D (unbatched) or 3-D, got "
                              f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
         if key_padding_mask is not None and not batched:
-            key_padding_mask = np.asarray(getattr(key_padding_mask, "data", key_padding_mask))[None]
+            key_padding_mask = np.asarray(_data(key_padding_mask))[None]
         self_attention = query is key and key is value
         q, k, v = [x.unsqueeze(0) if not batched else x if self.batch_first else x.transpose(0, 1)
                    for x in (query, key, value)]
