@@ -12,7 +12,7 @@ pytestmark = pytest.mark.kernel
 
 # Sizes 1, odd, primes, and past every micro-tile (MR, NR) and block (MC, KC, NC).
 SHAPES = [(1, 1, 1), (1, 7, 1), (2, 3, 5), (13, 17, 19), (12, 32, 33), (31, 257, 65), (97, 1, 130),
-          (64, 784, 128), (1, 512, 512), (300, 300, 7), (481, 523, 97), (37, 11, 4099)]
+          (64, 784, 128), (1, 512, 512), (300, 300, 7), (481, 523, 97), (37, 11, 4099), (3, 19, 1100)]
 
 
 def _operands(M, K, N, trans_a, trans_b, dtype, seed=0):
@@ -77,7 +77,7 @@ EDGE_M, EDGE_K, EDGE_N = (1, 2, 3, 5, 13, 25, 50), (1, 7, 17, 33), (1, 31, 33, 6
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_every_edge_size_and_path(each_isa, small_blocks, dtype):
     """m, n, k from 1 to past MR/NR, MC/KC/NC (shrunk), not multiples of them, all
-    transposes, beta 0 and 1; covers the wide, dot, direct and packed kernels."""
+    transposes, beta 0 and 1; covers the streaming, dot, direct and packed kernels."""
     g = rng(11)
     for M in EDGE_M:
         for K in EDGE_K:
@@ -111,7 +111,8 @@ def test_leading_dimensions_wider_than_rows(each_isa, small_blocks, trans_a, tra
     assert (out_full[:, :4] == 7.0).all() and (out_full[:, 4 + N:] == 7.0).all()
 
 
-@pytest.mark.parametrize("M,K,N,trans_b", [(3, 300, 700, True), (2, 500, 300, False), (40, 300, 900, False)])
+@pytest.mark.parametrize("M,K,N,trans_b", [(3, 300, 700, True), (2, 500, 300, False), (1, 70, 1100, False),
+                                             (40, 300, 900, False)])
 def test_bitwise_equal_threads_on_every_path(each_isa, small_blocks, threads, M, K, N, trans_b):
     a, b = _operands(M, K, N, False, trans_b, np.float32, seed=13)
     results = []

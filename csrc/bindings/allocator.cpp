@@ -59,8 +59,8 @@ void release(void* data) {
 py::array new_array(const py::dtype& dtype, const std::vector<py::ssize_t>& shape) {
   size_t count = 1;
   for (py::ssize_t n : shape) count *= static_cast<size_t>(n);
-  if (count == 0) return py::array(dtype, shape);
   const size_t bytes = (count * static_cast<size_t>(dtype.itemsize()) + 4095) / 4096 * 4096;
+  if (bytes < kMinCached) return py::array(dtype, shape);  // NumPy's own allocator is quicker for these
   char* data = acquire(bytes) + kHeader;
   py::capsule owner(data, [](void* p) { release(p); });
   return py::array(dtype, shape, data, owner);

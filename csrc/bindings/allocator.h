@@ -3,6 +3,7 @@
 // are kept (up to a cap) and handed out again for the next array of the same
 // size, as PyTorch's CPU allocator does, so that a training loop does not pay
 // for fresh pages (page faults and the kernel zeroing them) on every call.
+// Arrays under 64 KiB come from NumPy's allocator, which is quicker for them.
 #include <pybind11/numpy.h>
 
 #include <vector>

@@ -180,15 +180,38 @@ void gemm_dot(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int
   }
 }
 
+// One to three rows of C over columns [0, n) of b (rows b_stride apart, read in
+// place): while those columns of B fit in half of L2, register panels of
+// wide_nr columns; beyond, the streaming kernel. The columns short of a whole
+// panel always stream. Either way each column is summed in k order.
+template <typename T>
+void few_rows(const GemmKernel<T>& k, int64_t rows, const MicroTile<T>& whole) {
+  MicroTile<T> tile = whole;
+  const bool in_l2 = double(tile.kc) * tile.n * sizeof(T) <= double(k.direct_a_bytes) / 2;
+  for (int64_t j = 0; in_l2 && j + k.wide_nr <= whole.n; j += k.wide_nr) {
+    tile.b = whole.b + j;
+    tile.c = whole.c + j;
+    tile.n = k.wide_nr;
+    k.wide[rows](tile);
+    tile.n = whole.n - j - k.wide_nr;
+  }
+  if (tile.n > 0) {
+    tile.b = whole.b + (whole.n - tile.n);
+    tile.c = whole.c + (whole.n - tile.n);
+    k.stream[rows](tile);
+  }
+}
+
 // Small or short-M products: A is read in place; B too when its rows are
-// contiguous, otherwise each thread packs the panel it works on.
+// contiguous, otherwise each thread packs the panel it works on. Up to
+// wide_rows rows, each thread takes a contiguous run of columns (a panel when
+// B must be packed); more rows run the register tiles over NR-wide panels.
 template <typename T>
 void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N,
                  int64_t K, T alpha, T beta, T* C, int64_t ldc, T* workspace) {
   const GemmKernel<T>& k = plan.kernel;
   const bool wide = M <= k.wide_rows;
-  const int nr = wide ? k.wide_nr : k.nr;
-  const MicroKernelFn<T>* kernels = wide ? k.wide : k.strided;
+  const int64_t nr = !wide ? k.nr : B.trans ? k.wide_nr : round_up(ceil_div(N, plan.threads), k.nr);
   const int64_t panels = ceil_div(N, nr);
   // Fewer panels than threads: also cut M, at multiples of MR.
   const int64_t row_tiles = ceil_div(M, k.mr);
@@ -202,9 +225,9 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
     const int64_t last = std::min(M, row_tiles * (chunk + 1) / row_chunks * k.mr);
     const T* b = B.at(0, jr);
     int64_t b_stride = B.ld;
-    if (B.trans || n < nr) {
+    if (B.trans || (n < nr && !wide)) {
       T* own = workspace + thread_index() * K * nr;
-      pack_b_panel(B, 0, jr, K, n, nr, own);
+      pack_b_panel(B, 0, jr, K, n, static_cast<int>(nr), own);
       b = own;
       b_stride = nr;
     }
@@ -212,7 +235,10 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
       const int64_t rows = std::min<int64_t>(k.mr, last - ir);
       const MicroTile<T> tile{K, A.at(ir, 0), A.row_stride(), A.col_stride(), b, b_stride,
                               C + ir * ldc + jr, ldc, n, alpha, beta};
-      kernels[rows](tile);
+      if (wide)
+        few_rows(k, rows, tile);
+      else
+        k.strided[rows](tile);
     }
   }
 }

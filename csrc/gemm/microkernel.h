@@ -30,9 +30,11 @@ constexpr int kMaxMR = 16;
 // The micro-kernels of one ISA and dtype, with the block sizes the driver uses
 // around them: mc x kc of packed A stays in L2, kc x NR of packed B in L1,
 // kc x nc in L3. packed[r] / strided[r] compute r rows (1 <= r <= mr), reading A
-// from packed panels or straight from the matrix. wide[r] (r <= wide_rows) are
-// strided kernels over wide_nr columns: a row or two of A against B rows read
-// in long contiguous runs, for products that stream B once (M = 1, 2).
+// from packed panels or straight from the matrix. Products of one to three
+// rows (r <= wide_rows) are bound by reading B once: wide[r] keep r x wide_nr
+// sums in registers over a panel of B (rows of wide_nr readable values), for
+// B within L2; stream[r] read any n columns of B row by row, sums in L1, for
+// B streamed from further out. Both sum each column in k order (same bits).
 //
 // dot[r][c] serve op(B) = B^T with A not transposed (a Linear layer's x @ W^T
 // at batch 1 or 2): r rows of A against c rows of B, both read along k, as
@@ -44,6 +46,7 @@ struct GemmKernel {
   MicroKernelFn<T> packed[kMaxMR + 1];
   MicroKernelFn<T> strided[kMaxMR + 1];
   MicroKernelFn<T> wide[kMaxMR + 1];
+  MicroKernelFn<T> stream[kMaxMR + 1];
   MicroKernelFn<T> dot[kMaxDot + 1][kMaxDot + 1];
   int mr, nr;
   int wide_rows, wide_nr;

@@ -3,7 +3,9 @@
 // flags. Include only after defining FASTNN_ISA_NAMESPACE and
 // FASTNN_VECTOR_BYTES; never from code compiled for another ISA.
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "core/simd_impl.h"
@@ -72,6 +74,59 @@ void microkernel(const MicroTile<T>& t) {
     }
 }
 
+// ROWS rows of A (one to three) against n columns of B streamed row by row:
+// each pass reads a few whole rows of B contiguously (what the prefetchers follow
+// best; a product of so few rows is bound by reading B once) and adds them
+// into per-row sums held in L1, the broadcasts of A kept in registers. Every
+// column is summed in k order, by vector lanes up to the last whole vector
+// and scalar after it, whatever n is, so column splits at multiples of the
+// vector width give the same bits.
+template <typename T, int ROWS>
+void stream_kernel(const MicroTile<T>& t) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  constexpr int64_t kChunk = 4096 / sizeof(T);  // columns whose sums stay in L1 beside B's rows
+  const int64_t a_rs = t.a_row_stride, a_cs = t.a_col_stride, b_rs = t.b_row_stride;
+  alignas(64) T sums[ROWS][kChunk];
+  for (int64_t j0 = 0; j0 < t.n; j0 += kChunk) {
+    const int64_t cols = std::min<int64_t>(kChunk, t.n - j0), vector_cols = cols / W * W;
+    for (int i = 0; i < ROWS; ++i) std::fill(sums[i], sums[i] + cols, T(0));
+    auto add_rows = [&](int64_t p, auto rows_here) {
+      constexpr int R = decltype(rows_here)::value;
+      V av[ROWS][R];
+      for (int i = 0; i < ROWS; ++i)
+        for (int u = 0; u < R; ++u) av[i][u] = broadcast(t.a + i * a_rs + (p + u) * a_cs);
+      const T* b = t.b + p * b_rs + j0;
+      for (int64_t j = 0; j < vector_cols; j += W) {
+        V s[ROWS];
+        for (int i = 0; i < ROWS; ++i) s[i] = load(sums[i] + j);
+        for (int u = 0; u < R; ++u) {
+          const V bv = load(b + u * b_rs + j);
+          for (int i = 0; i < ROWS; ++i) s[i] += av[i][u] * bv;
+        }
+        for (int i = 0; i < ROWS; ++i) store(sums[i] + j, s[i]);
+      }
+      for (int64_t j = vector_cols; j < cols; ++j)
+        for (int u = 0; u < R; ++u)
+          for (int i = 0; i < ROWS; ++i) sums[i][j] += t.a[i * a_rs + (p + u) * a_cs] * b[u * b_rs + j];
+    };
+    // Eight rows of B per pass, or four when B's rows are a multiple of 4 KiB
+    // apart: all of them then share one L1 set, and eight plus the sums would
+    // overflow its ways.
+    int64_t p = 0;
+    if (b_rs * int64_t(sizeof(T)) % 4096 != 0)
+      for (; p + 8 <= t.kc; p += 8) add_rows(p, std::integral_constant<int, 8>{});
+    for (; p + 4 <= t.kc; p += 4) add_rows(p, std::integral_constant<int, 4>{});
+    for (; p < t.kc; ++p) add_rows(p, std::integral_constant<int, 1>{});
+    for (int i = 0; i < ROWS; ++i)
+      for (int64_t j = 0; j < cols; ++j) {
+        T& dst = t.c[i * t.ldc + j0 + j];
+        const T scaled = t.alpha * sums[i][j];  // as the register tiles write theirs
+        dst = t.beta == T(0) ? scaled : scaled + t.beta * dst;
+      }
+  }
+}
+
 // Sum of a vector's lanes as a fixed pairwise tree: a few dependent adds
 // instead of one per lane.
 template <typename T>
@@ -132,6 +187,7 @@ void fill_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
 template <typename T, int WIDE_NV, int... Rows>
 void fill_wide_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
   ((k.wide[Rows + 1] = &microkernel<T, Rows + 1, WIDE_NV, false, 1>), ...);
+  ((k.stream[Rows + 1] = &stream_kernel<T, Rows + 1>), ...);
 }
 
 // Independent FMA chains, more than FMA latency x throughput needs, so the loop
@@ -155,7 +211,8 @@ T fma_chains(int64_t iterations) {
 constexpr int64_t fma_chains_flops_per_iteration() { return kChains * 2 * Vec<float>::width; }
 
 // MR x NV vectors is the main tile; WIDE_ROWS x WIDE_NV vectors the one for
-// products of one or two rows; DOT_ROWS x DOT_COLS dot products for x @ W^T.
+// products of one to three rows (which also stream B); DOT_ROWS x DOT_COLS dot
+// products for x @ W^T.
 template <typename T, int MR, int NV, int WIDE_ROWS, int WIDE_NV, int DOT_ROWS, int DOT_COLS>
 GemmKernel<T> make_kernel(int64_t mc, int64_t kc, int64_t nc) {
   static_assert(MR <= kMaxMR && WIDE_ROWS <= MR && DOT_ROWS <= kMaxDot && DOT_COLS <= kMaxDot,

@@ -2,7 +2,8 @@
 import numpy as np
 
 from .. import _C
-from ..autograd import Function, sum_to_shape
+from ..autograd import Function, _grad_enabled, sum_to_shape
+from ..tensor import Tensor
 from .common import _as_tensor
 
 # -- matmul and linear on the packed GEMM -----------------------------------------
@@ -80,6 +81,9 @@ def matmul(a, b):
         >>> fastnn.matmul(fastnn.ones(2, 3), fastnn.ones(3, 4)).shape
         (2, 4)
     """
+    if type(a) is Tensor and type(b) is Tensor and a.data.ndim == 2 and b.data.ndim == 2 and not (
+            (a._requires_grad or b._requires_grad) and _grad_enabled.get()):
+        return Tensor._wrap(_C.gemm(a.data, b.data))  # no graph to record: skip the Function machinery
     return MatMul.apply(_as_tensor(a), _as_tensor(b))
 
 
