@@ -13,6 +13,7 @@
 #include "core/cpu.h"
 #include "core/scratch.h"
 #include "core/threads.h"
+#include "core/transpose.h"
 #include "gemm/microkernel.h"
 
 namespace fastnn {
@@ -56,23 +57,16 @@ struct Operand {
   const T* at(int64_t row, int64_t col) const { return data + row * row_stride() + col * col_stride(); }
 };
 
-// Copies the rows x cols block src (element (i, p) at src[i * rs + p * cs])
-// into dst with dst[p * ld + i], where i runs along a panel's width. Blocked
-// over p so that both sides stay within a few cache lines whichever stride is 1.
+// Copies the rows x cols block src (element (i, p) at src[i * rs + p * cs],
+// one of the strides 1) into dst with dst[p * ld + i], where i runs along a
+// panel's width: row by row when rs is 1, else as a transpose in registers.
 template <typename T>
 void pack_block(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t cols, T* dst, int64_t ld) {
   if (rs == 1) {  // each p is a contiguous run of rows values
     for (int64_t p = 0; p < cols; ++p) std::copy(src + p * cs, src + p * cs + rows, dst + p * ld);
     return;
   }
-  constexpr int64_t kStep = 16;
-  for (int64_t p0 = 0; p0 < cols; p0 += kStep) {
-    const int64_t p1 = std::min(cols, p0 + kStep);
-    for (int64_t i = 0; i < rows; ++i) {
-      const T* from = src + i * rs;
-      for (int64_t p = p0; p < p1; ++p) dst[p * ld + i] = from[p * cs];
-    }
-  }
+  transpose(rows, cols, src, rs, dst, ld);
 }
 
 // Packs rows [i0, i0+mc) x cols [p0, p0+kc) of op(A) into MR-tall panels,

@@ -31,6 +31,14 @@ void microkernel(const MicroTile<T>& t) {
   const int64_t b_rs = t.b_row_stride;
   const T* __restrict a = t.a;
   const T* __restrict b = t.b;
+  // C's tile is touched only after the k loop: when that loop is short enough
+  // for the lines to stay in L1 meanwhile, ask for them now, so that a tile far
+  // out in cache (an output being accumulated into) arrives in the shadow.
+  constexpr int64_t kPrefetchMaxK = 256;
+  if (t.kc <= kPrefetchMaxK)
+    for (int i = 0; i < ROWS; ++i)
+      for (int64_t byte = 0; byte < int64_t(NR * sizeof(T)); byte += 64)
+        __builtin_prefetch(reinterpret_cast<const char*>(t.c + i * t.ldc) + byte, 1);
   V acc[KU][ROWS][NV];
   for (int u = 0; u < KU; ++u)
     for (int i = 0; i < ROWS; ++i)

@@ -13,7 +13,7 @@
 #include "gemm/gemm.h"
 #include "ops/attention_rows.h"
 #include "ops/reduce.h"
-#include "ops/transpose.h"
+#include "core/transpose.h"
 
 namespace fastnn {
 namespace {

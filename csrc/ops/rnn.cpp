@@ -10,7 +10,7 @@
 #include "core/cpu.h"
 #include "ops/reduce.h"
 #include "ops/rnn_gates.h"
-#include "ops/transpose.h"
+#include "core/transpose.h"
 
 namespace fastnn {
 namespace {
@@ -20,16 +20,11 @@ constexpr int64_t kParallelMinElements = 1 << 14;
 // Step t of processing step i, and the step before it (whose state feeds t).
 inline int64_t step_at(const RnnShape& s, int64_t i) { return s.reverse ? s.T - 1 - i : i; }
 
-// rows x cols matrix whose every row is `bias` (or zero when bias is null).
+// rows x cols matrix whose every row is bias + other_bias (a null one is zero).
 template <typename T>
-void fill_rows(int64_t rows, int64_t cols, const T* bias, T* out) {
-  for (int64_t r = 0; r < rows; ++r) {
-    T* row = out + r * cols;
-    if (bias)
-      std::copy(bias, bias + cols, row);
-    else
-      std::fill(row, row + cols, T(0));
-  }
+void fill_rows(int64_t rows, int64_t cols, const T* bias, const T* other_bias, T* out) {
+  for (int64_t c = 0; c < cols; ++c) out[c] = (bias ? bias[c] : T(0)) + (other_bias ? other_bias[c] : T(0));
+  for (int64_t r = 1; r < rows; ++r) std::copy(out, out + cols, out + r * cols);
 }
 
 template <typename T>
@@ -45,7 +40,7 @@ void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, 
   const int64_t B = s.B, H = s.H, G = s.G();
 #pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
   for (int64_t b = 0; b < B; ++b)
-    row(H, xg + b * G, hg + b * G, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H, c_or_hn + b * H,
+    row(H, xg + b * G, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H, c_or_hn + b * H,
         gates + b * G);
 }
 
@@ -69,9 +64,12 @@ template <typename T>
 void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
                  const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra) {
   const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B;
-  const bool lstm = s.mode == RnnMode::lstm;
+  const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
+  // xg (T, B, G): every step's pre-activations. For RNN and LSTM both biases
+  // go in up front and each step's GEMM adds h W_hh^T in place; the GRU keeps
+  // its hidden side apart in hg, where r scales it.
   T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
-  T* hg = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1));
+  T* hg = gru ? thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1)) : nullptr;
   // Over several steps W_hh^T (H x G) is laid out once, so that every step's
   // GEMM reads it in place instead of transposing it again (rows padded so they
   // do not all fall into the same cache sets when G is a power of two); a
@@ -83,17 +81,18 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
     w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * H);
     transpose(G, H, w_hh, H, w_hh_t, ld);
   }
-  fill_rows(TB, G, b_ih, xg);  // every step's input projection, one GEMM
-  gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);
+  fill_rows(TB, G, b_ih, gru ? nullptr : b_hh, xg);
+  gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);  // every step's input side, one GEMM
   for (int64_t i = 0; i < s.T; ++i) {
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
-    fill_rows(B, G, b_hh, hg);
+    T* hidden_side = gru ? hg : xg + t * B * G;
+    if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), hg);
     if (transpose_once)
-      gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hg, G);
+      gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hidden_side, G);
     else
-      gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hg, G);
+      gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
     step_forward(s, xg + t * B * G, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
   }
   const int64_t last = step_at(s, s.T - 1);

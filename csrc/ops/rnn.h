@@ -5,9 +5,9 @@
 // form n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 //
 // The input projection of all time steps is one GEMM; each step adds one GEMM
-// h @ W_hh^T and fused pointwise gate math. Backward keeps the recurrent weight
-// gradient accumulating in place (GEMM beta = 1) step by step, in a fixed order,
-// and does the input-weight gradient and the input gradient as one GEMM each.
+// h @ W_hh^T and fused pointwise gate math. Backward runs dh_prev = dgates W_hh
+// step by step, then both weight gradients and the input gradient as one GEMM
+// each over all steps (a fixed order: the same bits for any thread count).
 #include <cstdint>
 
 namespace fastnn {

@@ -12,8 +12,9 @@ namespace fastnn {
 
 template <typename T>
 struct RnnGateKernels {
-  // ax, ah: the row's input and hidden pre-activations (G values each, biases
-  // included); writes h, the LSTM cell (GRU: W_hn h + b_hn) and the gates.
+  // ax: the row's G pre-activations, for RNN and LSTM both sides and both
+  // biases; for the GRU only the input side, ah (null otherwise) the hidden
+  // side. Writes h, the LSTM cell (GRU: W_hn h + b_hn) and the gates.
   void (*forward[4])(int64_t H, const T* ax, const T* ah, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
                      T* gates);
   // From dh (and the LSTM's running dc, updated in place) to the input-side

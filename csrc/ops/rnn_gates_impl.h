@@ -19,13 +19,13 @@ void gate_row(int64_t H, const T* __restrict ax, const T* __restrict ah, const T
               const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn, T* __restrict g) {
   for (int64_t j = 0; j < H; ++j) {
     if (Mode == RnnMode::tanh) {
-      h[j] = tanh_fast(ax[j] + ah[j]);
+      h[j] = tanh_fast(ax[j]);
     } else if (Mode == RnnMode::relu) {
-      const T a = ax[j] + ah[j];
+      const T a = ax[j];
       h[j] = (a > T(0)) | (a != a) ? a : T(0);
     } else if (Mode == RnnMode::lstm) {
-      const T i = sigmoid_fast(ax[j] + ah[j]), f = sigmoid_fast(ax[H + j] + ah[H + j]);
-      const T gg = tanh_fast(ax[2 * H + j] + ah[2 * H + j]), o = sigmoid_fast(ax[3 * H + j] + ah[3 * H + j]);
+      const T i = sigmoid_fast(ax[j]), f = sigmoid_fast(ax[H + j]);
+      const T gg = tanh_fast(ax[2 * H + j]), o = sigmoid_fast(ax[3 * H + j]);
       const T c = f * c_prev[j] + i * gg;
       g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
       c_or_hn[j] = c;
