@@ -6,6 +6,7 @@
 #include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
+#include "core/transpose.h"
 #include "gemm/gemm.h"
 #include "ops/conv2d_depthwise.h"
 #include "ops/reduce.h"
@@ -54,7 +55,10 @@ void pad_channel(const Conv2dShape& s, const PaddedLayout& p, const T* x, T* pad
   std::fill(padded, padded + p.size(), T(0));
   for (int64_t h = 0; h < s.H; ++h) {
     const T* from = x + h * s.W;
-    for_row(s, p, h, [&](int64_t at, int64_t w) { padded[at] = from[w]; });
+    if (p.phases == 1)  // one phase: the row is one contiguous run
+      std::memcpy(padded + p.at(h + s.pad_h, s.pad_w), from, s.W * sizeof(T));
+    else
+      for_row(s, p, h, [&](int64_t at, int64_t w) { padded[at] = from[w]; });
   }
 }
 
@@ -72,7 +76,7 @@ void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padde
         T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
         const T* in = plane + p.tap(s, kh, kw);
         for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, in += row_step)
-          for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow];
+          std::memcpy(row, in, ow_count * sizeof(T));  // libc's copy uses the widest vectors the CPU has
       }
   }
 }
@@ -96,7 +100,10 @@ void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padd
     T* to = dx + c * s.H * s.W;
     for (int64_t h = 0; h < s.H; ++h) {
       T* dst = to + h * s.W;
-      for_row(s, p, h, [&](int64_t at, int64_t w) { dst[w] = plane[at]; });
+      if (p.phases == 1)
+        std::memcpy(dst, plane + p.at(h + s.pad_h, s.pad_w), s.W * sizeof(T));
+      else
+        for_row(s, p, h, [&](int64_t at, int64_t w) { dst[w] = plane[at]; });
     }
   }
 }
@@ -194,16 +201,18 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
                 out + g * k * og, og, threads);
       }
   });
-  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o].
+  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o]:
+  // the chunks summed element by element into the first (contiguous runs that
+  // vectorise), then each group's k x og sum transposed into place.
+  if (chunks == 0) std::fill(partials, partials + weight_size, T(0));  // an empty batch
+  constexpr int64_t kRun = 4096;
 #pragma omp parallel for schedule(static) if (weight_size * chunks >= 32768)
-  for (int64_t row = 0; row < s.O; ++row) {
-    const int64_t g = row / og, o = row % og;
-    for (int64_t i = 0; i < k; ++i) {
-      T sum = T(0);
-      for (int64_t c = 0; c < chunks; ++c) sum += partials[c * weight_size + (g * k + i) * og + o];
-      dw[row * k + i] = sum;
-    }
+  for (int64_t first = 0; first < weight_size; first += kRun) {
+    const int64_t last = std::min(weight_size, first + kRun);
+    for (int64_t c = 1; c < chunks; ++c)
+      for (int64_t i = first; i < last; ++i) partials[i] += partials[c * weight_size + i];
   }
+  for (int64_t g = 0; g < s.groups; ++g) transpose(k, og, partials + g * k * og, og, dw + g * og * k, k);
   if (dbias != nullptr) {
 #pragma omp parallel for schedule(static) if (s.O * s.N * plane >= 32768)
     for (int64_t o = 0; o < s.O; ++o) {
