@@ -1,6 +1,7 @@
 """Function (an op's forward and backward side by side) and the backward engine."""
 import contextvars
 import functools
+import sys
 import weakref
 
 import numpy as np
@@ -166,10 +167,22 @@ def _topological_order(root_node):
     return order
 
 
-def _accumulate(tensor, grad):
+def _owns_memory(array):
+    """True unless the array views memory of another object: NumPy's own arrays
+    have no base, the kernels' outputs a capsule owning their buffer."""
+    return array.base is None or type(array.base).__name__ == "PyCapsule"
+
+
+def _accumulate(tensor, grad, sole=False):
+    """Adds grad into tensor.grad. A first gradient is copied, so that .grad never
+    aliases an array someone else holds (optimizers and clipping write .grad in
+    place), unless `sole`: the caller's is the only reference to it, as for a
+    fresh array a backward returned (PyTorch steals those too)."""
     grad = np.asarray(grad, dtype=tensor.dtype)
     if tensor.grad is None:
-        tensor.grad = _tensor.Tensor._wrap(np.array(grad, copy=True, order="C"))
+        if not (sole and _owns_memory(grad) and grad.flags.c_contiguous and grad.flags.writeable):
+            grad = np.array(grad, copy=True, order="C")
+        tensor.grad = _tensor.Tensor._wrap(grad)
     else:
         tensor.grad = _tensor.Tensor._wrap(tensor.grad.data + grad)
 
@@ -199,16 +212,17 @@ def run_backward(root, grad, retain_graph=False):
             in_grads = node.function.backward(node.ctx, *[
                 grads[i] if i in grads else np.zeros(node.ctx.output_shapes[i], node.ctx.output_dtypes[i])
                 for i in range(len(outputs))])
-        if not isinstance(in_grads, tuple):
-            in_grads = (in_grads,)
-        for inp, g in zip(node.inputs, in_grads):
+        in_grads = list(in_grads) if isinstance(in_grads, tuple) else [in_grads]
+        for i, inp in enumerate(node.inputs[:len(in_grads)]):
+            g, in_grads[i] = in_grads[i], None  # from here on `g` holds the only reference we made
             if inp is None or g is None:
                 continue
             g = sum_to_shape(np.asarray(g), inp.shape)
             if g.dtype != inp.dtype:
                 g = g.astype(inp.dtype)
             if inp.grad_fn is None:
-                _accumulate(inp, g)
+                sole = sys.getrefcount(g) == 2  # `g` and getrefcount's argument: nobody else holds it
+                _accumulate(inp, g, sole)
                 continue
             slot = pending.setdefault(id(inp.grad_fn), {})
             index = inp._output_index

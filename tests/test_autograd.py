@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import fastnn
+import fastnn.nn.functional as F
 from helpers import rng
 
 
@@ -216,3 +217,23 @@ def test_multi_output_function_unused_output_counts_as_zero():
     _, square = _SplitScale.apply(x)
     square.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 4.0])
+
+
+def test_leaf_grads_never_alias_arrays_held_elsewhere():
+    """A fresh gradient array is handed to .grad as is, but one that the caller,
+    another leaf or the graph still holds is copied: in-place updates of one
+    .grad (optimizers, clipping, zero_grad) must not reach anything else."""
+    a = fastnn.tensor(np.ones((2, 3)), requires_grad=True)
+    b = fastnn.tensor(np.ones((2, 3)), requires_grad=True)
+    upstream = np.full((2, 3), 2.0)
+    (a + b).backward(fastnn.tensor(upstream))  # Add passes the same array to both leaves
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    assert not np.shares_memory(a.grad.numpy(), upstream)
+    a.grad.numpy()[...] = 0
+    assert (b.grad.numpy() == 2.0).all() and (upstream == 2.0).all()
+
+    x = fastnn.tensor(np.arange(16.0).reshape(1, 1, 4, 4), requires_grad=True)
+    dy = np.ones((1, 1, 2, 2))
+    F.avg_pool2d(x, 2).backward(fastnn.tensor(dy))  # the kernel's fresh output: kept, not copied
+    np.testing.assert_array_equal(x.grad.numpy(), np.full((1, 1, 4, 4), 0.25))
+    assert (dy == 1.0).all()
