@@ -57,8 +57,8 @@ def layer_norm_backward(input: np.ndarray, weight: object, mean: np.ndarray, rst
 def layer_norm_forward(input: np.ndarray, weight: np.ndarray | None = None, bias: np.ndarray | None = None, eps: float = 1e-05) -> tuple:
     """(output, mean, rstd): each row of the 2-D input normalised, then * weight + bias."""
 
-def max_pool2d_backward(grad_output: np.ndarray, indices: np.ndarray, input_shape: Sequence[int]) -> np.ndarray:
-    """Scatters grad_output to the saved argmax positions (accumulating)."""
+def max_pool2d_backward(grad_output: np.ndarray, indices: np.ndarray, input_shape: Sequence[int], kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> np.ndarray:
+    """Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap)."""
 
 def max_pool2d_forward(input: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> tuple:
     """(output, indices): window maxima of an NCHW input and their flat positions in each input plane."""

@@ -109,7 +109,8 @@ def test_max_pool2d(each_isa, kernel, stride, padding, dilation, ceil_mode):
     np.testing.assert_array_equal(indices.numpy(), want_idx)
     gradcheck(lambda t: F.max_pool2d(t, kernel, stride, padding, dilation, ceil_mode), [POOL_X])
     dy = rng(6).standard_normal(want.shape)
-    np.testing.assert_allclose(_C.max_pool2d_backward(dy, want_idx, list(POOL_X.shape)),
+    np.testing.assert_allclose(_C.max_pool2d_backward(dy, want_idx, list(POOL_X.shape), kernel, stride, padding,
+                                                       dilation, ceil_mode),
                                reference.max_pool2d_backward(dy, want_idx, POOL_X.shape))
 
 
@@ -200,4 +201,9 @@ class TestBadInput:
 
     def test_max_pool_backward_rejects_out_of_range_indices(self):
         with pytest.raises(IndexError, match="outside an input plane"):
-            _C.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.full((1, 1, 2, 2), 99, np.int64), [1, 1, 4, 4])
+            _C.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.full((1, 1, 2, 2), 99, np.int64), [1, 1, 4, 4],
+                                   (3, 3), (2, 2), (1, 1), (1, 1), False)
+        # 2x2 windows write each input of a window once: an index outside it is ignored, never written through
+        dx = _C.max_pool2d_backward(np.ones((1, 1, 2, 2)), np.full((1, 1, 2, 2), 99, np.int64), [1, 1, 4, 4],
+                                    (2, 2), (2, 2), (0, 0), (1, 1), False)
+        assert (dx == 0).all()

@@ -86,7 +86,7 @@ def max_pool_call(g, d, dtype):
 def max_pool_backward_call(g, d, dtype):
     fn, args, _ = max_pool_call(g, d, dtype)
     out, idx = fn(*args)
-    return _C.max_pool2d_backward, (np.ones_like(out), idx, args[0].shape), {}
+    return _C.max_pool2d_backward, (np.ones_like(out), idx, args[0].shape, *args[1:]), {}
 
 
 def avg_pool_call(g, d, dtype):

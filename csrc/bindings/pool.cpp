@@ -60,25 +60,23 @@ py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding
   return py::make_tuple(y, indices);
 }
 
-py::array max_backward(const py::array& dy, const py::array& indices, const std::vector<int64_t>& input_shape) {
+py::array max_backward(const py::array& dy, const py::array& indices, const std::vector<int64_t>& input_shape,
+                       Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
   check_float_array(dy, "grad_output");
-  check_shape_arg("max_pool2d", "input_shape", input_shape);
+  const Pool2dShape s = pool_shape("max_pool2d", input_shape, kernel, stride, padding, dilation, ceil_mode);
   if (!indices.dtype().is(py::dtype::of<int64_t>()) || !(indices.flags() & py::array::c_style))
     throw py::type_error("max_pool2d: indices must be a C-contiguous int64 array, got " +
                          std::string(py::str(indices.dtype())) + " " + shape_str(indices));
-  if (input_shape.size() != 4 || dy.ndim() != 4 || dy.shape(0) != input_shape[0] || dy.shape(1) != input_shape[1])
-    throw py::value_error("max_pool2d: grad_output " + shape_str(dy) + " does not match input " + dims_str(input_shape));
+  check_shape(dy, "grad_output", out_dims(input_shape, s.OH, s.OW));
   check_aligned(indices, "indices");
   check_shape(indices, "indices", dims_of(dy));
   const int64_t plane = input_shape[2] * input_shape[3];
   const int64_t* pi = static_cast<const int64_t*>(indices.data());
   const py::ssize_t count = indices.size();  // array::size() multiplies the shape on every call
-  for (py::ssize_t i = 0; i < count; ++i)
+  for (py::ssize_t i = 0; max_pool2d_backward_scatters(s) && i < count; ++i)  // a scatter writes where they say
     if (pi[i] < -1 || pi[i] >= plane)
       throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
                             std::to_string(plane) + " elements");
-  Pool2dShape s{input_shape[0] * input_shape[1], input_shape[2], input_shape[3], 1, 1, 1, 1, 0, 0, 1, 1,
-                dy.shape(2), dy.shape(3)};
   py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
   dispatch_float(dy, [&](auto zero) {
     using T = decltype(zero);
@@ -174,7 +172,9 @@ void bind_pool(py::module_& m) {
         py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"),
         "(output, indices): window maxima of an NCHW input and their flat positions in each input plane.");
   m.def("max_pool2d_backward", &max_backward, py::arg("grad_output").noconvert(), py::arg("indices").noconvert(),
-        py::arg("input_shape"), "Scatters grad_output to the saved argmax positions (accumulating).");
+        py::arg("input_shape"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
+        py::arg("ceil_mode"),
+        "Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap).");
   m.def("avg_pool2d_forward", &avg_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
         py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"),
         "Window means of an NCHW input (divisor_override <= 0: none).");

@@ -14,8 +14,13 @@ struct Pool2dShape {
 // indices: flat h * W + w of each maximum in its input plane, as PyTorch returns.
 template <typename T>
 void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices);
+// s as in forward. Windows of 2x2, stride 2, write each input of a window once,
+// from the index's offset in it (whatever the index, nothing outside the
+// window is written); other windows scatter to the indices, which must lie in
+// [-1, H * W).
 template <typename T>
 void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indices, T* dx);
+bool max_pool2d_backward_scatters(const Pool2dShape& s);
 
 // divisor <= 0: the window size (count_include_pad) or its valid part.
 template <typename T>

@@ -90,14 +90,15 @@ def _as_batched(input, fn):
 class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, indices_out):
-        out, indices = _C.max_pool2d_forward(x, kernel, stride, padding, dilation, ceil_mode)
+        ctx.args = (kernel, stride, padding, dilation, ceil_mode)
+        out, indices = _C.max_pool2d_forward(x, *ctx.args)
         ctx.indices, ctx.shape = indices, list(x.shape)
         indices_out.append(indices)  # for return_indices, with or without a graph
         return out
 
     @staticmethod
     def backward(ctx, grad):
-        return _C.max_pool2d_backward(np.asarray(grad, order="C"), ctx.indices, ctx.shape)
+        return _C.max_pool2d_backward(np.asarray(grad, order="C"), ctx.indices, ctx.shape, *ctx.args)
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False, return_indices=False):
