@@ -8,6 +8,8 @@
 #include <type_traits>
 #include <vector>
 
+#include "core/cpu.h"
+#include "ops/pool2d_planes.h"
 #include "ops/reduce.h"
 
 namespace fastnn {
@@ -72,63 +74,6 @@ inline void take_max(T v, int64_t at, T& best, int64_t& best_at) {
   best_at ^= (best_at ^ at) & -int64_t(take);
 }
 
-// The common 2x2 stride-2 window without padding, on local copies of the sizes.
-// Written as selects on the maximum's offset in its window (as take_max scans)
-// rather than branches, in 32-bit lanes like the values, so that the compiler
-// vectorises the loop.
-template <typename T>
-void max_pool_2x2(const Pool2dShape& s, const T* __restrict in, T* __restrict out, int64_t* __restrict idx) {
-  const int64_t OH = s.OH, OW = s.OW, W = s.W;
-  const int32_t w = int32_t(W);
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    const T* r0 = in + 2 * oh * W;
-    const T* r1 = r0 + W;
-    const int64_t base = 2 * oh * W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const T b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-      T best = r0[2 * ow];
-      int32_t offset = 0;
-      bool take = (b > best) | (b != b);  // larger, or NaN: as take_max
-      best = take ? b : best;
-      offset = take ? 1 : offset;
-      take = (c > best) | (c != c);
-      best = take ? c : best;
-      offset = take ? w : offset;
-      take = (d > best) | (d != d);
-      best = take ? d : best;
-      offset = take ? w + 1 : offset;
-      out[oh * OW + ow] = best;
-      idx[oh * OW + ow] = base + 2 * ow + offset;
-    }
-  }
-}
-
-// Its adjoint: every input of a window is written, the gradient at the
-// window's maximum and zero elsewhere (no zero fill, no scatter); inputs no
-// window covers (an odd last row or column) get zero.
-template <typename T>
-void max_pool_2x2_backward(const Pool2dShape& s, const T* __restrict grad, const int64_t* __restrict idx,
-                           T* __restrict out) {
-  const int64_t OH = s.OH, OW = s.OW, W = s.W;
-  const int32_t w = int32_t(W);
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    T* r0 = out + 2 * oh * W;
-    T* r1 = r0 + W;
-    const int64_t base = 2 * oh * W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const T g = grad[oh * OW + ow];
-      const int32_t at = int32_t(idx[oh * OW + ow] - base) - int32_t(2 * ow);  // 32-bit lanes: vectorises
-      const T g0 = at == 0 ? g : T(0), g1 = at == 1 ? g : T(0), g2 = at == w ? g : T(0), g3 = at == w + 1 ? g : T(0);
-      r0[2 * ow] = g0;
-      r0[2 * ow + 1] = g1;
-      r1[2 * ow] = g2;
-      r1[2 * ow + 1] = g3;
-    }
-    for (int64_t w = 2 * OW; w < W; ++w) r0[w] = r1[w] = T(0);
-  }
-  std::fill(out + 2 * OH * W, out + s.H * W, T(0));
-}
-
 // Any window: the running maxima of a whole output row are updated tap by
 // tap, in PyTorch's scan order (kh, then kw), so consecutive outputs are
 // independent work. Each maximum starts at -inf at its window's first valid
@@ -167,6 +112,7 @@ template <typename T>
 void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
   const bool two_by_two = is_2x2(s);
+  const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
   // Per output column: the first valid input column of its window; per tap
   // kw: the output columns whose input column is inside the row.
   std::vector<int64_t> first_col(s.OW), col_lo(s.KW), col_hi(s.KW);
@@ -184,7 +130,7 @@ void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     if (two_by_two)
-      max_pool_2x2(s, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
+      planes.max_2x2(s.OH, s.OW, s.W, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
     else
       max_pool_general(s, first_col.data(), col_lo.data(), col_hi.data(), x + p * in_plane, y + p * out_plane,
                        indices + p * out_plane);
@@ -197,13 +143,14 @@ template <typename T>
 void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indices, T* dx) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
   const bool two_by_two = is_2x2(s);
+  const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
   for (int64_t p = 0; p < s.planes; ++p) {
     T* out = dx + p * in_plane;
     const T* grad = dy + p * out_plane;
     const int64_t* at = indices + p * out_plane;
     if (two_by_two) {
-      max_pool_2x2_backward(s, grad, at, out);
+      planes.max_2x2_backward(s.H, s.W, s.OH, s.OW, grad, at, out);
       continue;
     }
     std::fill(out, out + in_plane, T(0));

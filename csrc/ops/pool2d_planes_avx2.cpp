@@ -1,0 +1,3 @@
+// The 2x2 max-pool plane kernels compiled for avx2.
+#define FASTNN_ISA_NAMESPACE avx2
+#include "ops/pool2d_planes_impl.h"
