@@ -62,8 +62,12 @@ struct Operand {
 // panel's width: row by row when rs is 1, else as a transpose in registers.
 template <typename T>
 void pack_block(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t cols, T* dst, int64_t ld) {
-  if (rs == 1) {  // each p is a contiguous run of rows values
-    for (int64_t p = 0; p < cols; ++p) std::copy(src + p * cs, src + p * cs + rows, dst + p * ld);
+  if (rs == 1) {  // each p is a contiguous run of rows values (a few dozen: a loop, not a memcpy call each)
+    for (int64_t p = 0; p < cols; ++p) {
+      const T* __restrict from = src + p * cs;
+      T* __restrict to = dst + p * ld;
+      for (int64_t i = 0; i < rows; ++i) to[i] = from[i];
+    }
     return;
   }
   transpose(rows, cols, src, rs, dst, ld);
