@@ -47,8 +47,18 @@ inline bool is_2x2(const Pool2dShape& s) {
          s.dil_h == 1 && s.dil_w == 1 && 2 * s.OH <= s.H && 2 * s.OW <= s.W && s.W < (int64_t(1) << 30);
 }
 
-inline int64_t adaptive_start(int64_t i, int64_t in, int64_t out) { return (i * in) / out; }
-inline int64_t adaptive_end(int64_t i, int64_t in, int64_t out) { return ((i + 1) * in + out - 1) / out; }
+// PyTorch's adaptive cells along one axis: cell i covers [start[i], end[i]).
+// The same for every plane, so computed once (the divisions would otherwise
+// cost more than summing a small cell).
+struct AdaptiveCells {
+  std::vector<int64_t> start, end;
+  AdaptiveCells(int64_t in, int64_t out) : start(out), end(out) {
+    for (int64_t i = 0; i < out; ++i) {
+      start[i] = (i * in) / out;
+      end[i] = ((i + 1) * in + out - 1) / out;
+    }
+  }
+};
 
 // Taps [lo, hi) of a window starting at `start` whose input position
 // start + k * dil lies in [0, size).
@@ -257,13 +267,14 @@ void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_in
 
 template <typename T>
 void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y) {
+  const AdaptiveCells rows(H, OH), cols(W, OW);
 #pragma omp parallel for schedule(static) if (planes * H * W >= kParallelMinElements)
   for (int64_t p = 0; p < planes; ++p) {
     const T* in = x + p * H * W;
     for (int64_t oh = 0; oh < OH; ++oh) {
-      const int64_t h0 = adaptive_start(oh, H, OH), h1 = adaptive_end(oh, H, OH);
+      const int64_t h0 = rows.start[oh], h1 = rows.end[oh];
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
+        const int64_t w0 = cols.start[ow], w1 = cols.end[ow];
         T sum = T(0);
         if (w0 == 0 && w1 == W)  // whole rows: one contiguous run (a global pool is one sum)
           sum = sum_fixed_order(in + h0 * W, (h1 - h0) * W);
@@ -277,6 +288,7 @@ void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t O
 
 template <typename T>
 void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* dy, T* dx) {
+  const AdaptiveCells rows(H, OH), cols(W, OW);
 #pragma omp parallel for schedule(static) if (planes * H * W >= kParallelMinElements)
   for (int64_t p = 0; p < planes; ++p) {
     T* out = dx + p * H * W;
@@ -284,9 +296,9 @@ void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t 
     const bool tiled = H % OH == 0 && W % OW == 0;
     if (!tiled) std::fill(out, out + H * W, T(0));
     for (int64_t oh = 0; oh < OH; ++oh) {
-      const int64_t h0 = adaptive_start(oh, H, OH), h1 = adaptive_end(oh, H, OH);
+      const int64_t h0 = rows.start[oh], h1 = rows.end[oh];
       for (int64_t ow = 0; ow < OW; ++ow) {
-        const int64_t w0 = adaptive_start(ow, W, OW), w1 = adaptive_end(ow, W, OW);
+        const int64_t w0 = cols.start[ow], w1 = cols.end[ow];
         const T share = dy[(p * OH + oh) * OW + ow] / T((h1 - h0) * (w1 - w0));
         for (int64_t ih = h0; ih < h1; ++ih) {
           T* row = out + ih * W;
