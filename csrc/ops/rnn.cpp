@@ -63,12 +63,18 @@ void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, 
 template <typename T>
 void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
                  const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra) {
-  const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B;
+  const int64_t B = s.B, H = s.H, G = s.G();
   const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
-  // xg (T, B, G): every step's pre-activations. For RNN and LSTM both biases
-  // go in up front and each step's GEMM adds h W_hh^T in place; the GRU keeps
-  // its hidden side apart in hg, where r scales it.
-  T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
+  // xg: the pre-activations of a chunk of steps, their input side projected as
+  // one GEMM just before the steps use it (a chunk fits in L2, so each step
+  // finds its rows there instead of in an all-steps buffer far out in memory).
+  // For RNN and LSTM both biases go in up front and each step's GEMM adds
+  // h W_hh^T in place; the GRU keeps its hidden side apart in hg, where r
+  // scales it.
+  constexpr int64_t kChunkBytes = 512 * 1024;
+  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(B * G * int64_t(sizeof(T)), 1), 1,
+                                            std::max<int64_t>(s.T, 1));
+  T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(chunk * B * G, 1));
   T* hg = gru ? thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1)) : nullptr;
   // Over several steps W_hh^T (H x G) is laid out once, so that every step's
   // GEMM reads it in place instead of transposing it again (rows padded so they
@@ -81,19 +87,25 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
     w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * H);
     transpose(G, H, w_hh, H, w_hh_t, ld);
   }
-  fill_rows(TB, G, b_ih, gru ? nullptr : b_hh, xg);
-  gemm<T>(false, true, TB, G, s.I, T(1), x, s.I, w_ih, s.I, T(1), xg, G);  // every step's input side, one GEMM
+  int64_t first_t = 0;  // the chunk's lowest step; xg row block k holds step first_t + k
   for (int64_t i = 0; i < s.T; ++i) {
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+    if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
+      const int64_t steps = std::min(chunk, s.T - i);
+      first_t = s.reverse ? t - steps + 1 : t;
+      fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
+      gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
+    }
+    T* x_side = xg + (t - first_t) * B * G;
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
-    T* hidden_side = gru ? hg : xg + t * B * G;
+    T* hidden_side = gru ? hg : x_side;
     if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), hg);
     if (transpose_once)
       gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hidden_side, G);
     else
       gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
-    step_forward(s, xg + t * B * G, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
+    step_forward(s, x_side, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
   }
   const int64_t last = step_at(s, s.T - 1);
   std::copy(s.T ? y + last * B * H : h0, (s.T ? y + last * B * H : h0) + B * H, h_n);
