@@ -35,19 +35,27 @@ struct PaddedLayout {
 
 // im2col and col2im of one sample run on one thread when samples are spread
 // over the threads (threads == 1), else with every thread over the channels.
-// Visits the padded positions of input row h: f(padded index, input column).
-// The phase and column advance by counting, not dividing.
+// Visits input row h one phase at a time: f(padded index of its first column,
+// that input column w0); the phase holds columns w0, w0 + stride_w, ... at
+// consecutive padded indices, so each visit is a plain strided copy loop.
 template <typename F>
-inline void for_row(const Conv2dShape& s, const PaddedLayout& p, int64_t h, F&& f) {
-  const int64_t row = (h + s.pad_h) * p.wq, phase_size = p.hp * p.wq;
-  int64_t phase = s.pad_w % p.phases, column = s.pad_w / p.phases;
-  for (int64_t w = 0; w < s.W; ++w) {
-    f(phase * phase_size + row + column, w);
-    if (++phase == p.phases) {
-      phase = 0;
-      ++column;
-    }
+inline void for_row_phases(const Conv2dShape& s, const PaddedLayout& p, int64_t h, F&& f) {
+  for (int64_t phase = 0; phase < p.phases; ++phase) {
+    const int64_t w0 = ((phase - s.pad_w) % p.phases + p.phases) % p.phases;  // (w0 + pad_w) % phases == phase
+    if (w0 < s.W) f(p.at(h + s.pad_h, w0 + s.pad_w), w0);
   }
+}
+
+// to[k] = from[k * stride] for k < n; strides 1 and 2 (the common ones) as
+// loops with a constant stride, which the compiler vectorises.
+template <typename T>
+inline void gather_strided(T* __restrict to, const T* __restrict from, int64_t n, int64_t stride) {
+  if (stride == 1)
+    for (int64_t k = 0; k < n; ++k) to[k] = from[k];
+  else if (stride == 2)
+    for (int64_t k = 0; k < n; ++k) to[k] = from[2 * k];
+  else
+    for (int64_t k = 0; k < n; ++k) to[k] = from[k * stride];
 }
 
 template <typename T>
@@ -55,10 +63,9 @@ void pad_channel(const Conv2dShape& s, const PaddedLayout& p, const T* x, T* pad
   std::fill(padded, padded + p.size(), T(0));
   for (int64_t h = 0; h < s.H; ++h) {
     const T* from = x + h * s.W;
-    if (p.phases == 1)  // one phase: the row is one contiguous run
-      std::memcpy(padded + p.at(h + s.pad_h, s.pad_w), from, s.W * sizeof(T));
-    else
-      for_row(s, p, h, [&](int64_t at, int64_t w) { padded[at] = from[w]; });
+    for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
+      gather_strided(padded + at, from + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
+    });
   }
 }
 
@@ -100,10 +107,9 @@ void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padd
     T* to = dx + c * s.H * s.W;
     for (int64_t h = 0; h < s.H; ++h) {
       T* dst = to + h * s.W;
-      if (p.phases == 1)
-        std::memcpy(dst, plane + p.at(h + s.pad_h, s.pad_w), s.W * sizeof(T));
-      else
-        for_row(s, p, h, [&](int64_t at, int64_t w) { dst[w] = plane[at]; });
+      for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
+        for (int64_t w = w0; w < s.W; w += p.phases) dst[w] = plane[at++];
+      });
     }
   }
 }
