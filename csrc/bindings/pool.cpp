@@ -73,7 +73,8 @@ py::array max_backward(const py::array& dy, const py::array& indices, const std:
   const int64_t plane = input_shape[2] * input_shape[3];
   const int64_t* pi = static_cast<const int64_t*>(indices.data());
   const py::ssize_t count = indices.size();  // array::size() multiplies the shape on every call
-  for (py::ssize_t i = 0; max_pool2d_backward_scatters(s) && i < count; ++i)  // a scatter writes where they say
+  const bool scatters = max_pool2d_backward_scatters(s);  // a scatter writes where the indices say
+  for (py::ssize_t i = 0; scatters && i < count; ++i)
     if (pi[i] < -1 || pi[i] >= plane)
       throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
                             std::to_string(plane) + " elements");

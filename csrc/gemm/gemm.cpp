@@ -179,25 +179,19 @@ void gemm_dot(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int
 }
 
 // One to three rows of C over columns [0, n) of b (rows b_stride apart, read in
-// place): while those columns of B fit in half of L2, register panels of
-// wide_nr columns; beyond, the streaming kernel. The columns short of a whole
-// panel always stream. Either way each column is summed in k order.
+// place): while those columns of B take at most half of direct_a_bytes (the L2
+// share the direct path budgets), register panels of wide_nr columns; beyond,
+// the streaming kernel. The columns short of a whole panel always stream.
+// Either way each column is summed in k order, so the split changes no bits.
 template <typename T>
 void few_rows(const GemmKernel<T>& k, int64_t rows, const MicroTile<T>& whole) {
+  const bool in_l2 = double(whole.kc) * whole.n * sizeof(T) <= double(k.direct_a_bytes) / 2;
+  const int64_t panel_cols = in_l2 ? whole.n / k.wide_nr * k.wide_nr : 0;
   MicroTile<T> tile = whole;
-  const bool in_l2 = double(tile.kc) * tile.n * sizeof(T) <= double(k.direct_a_bytes) / 2;
-  for (int64_t j = 0; in_l2 && j + k.wide_nr <= whole.n; j += k.wide_nr) {
-    tile.b = whole.b + j;
-    tile.c = whole.c + j;
-    tile.n = k.wide_nr;
-    k.wide[rows](tile);
-    tile.n = whole.n - j - k.wide_nr;
-  }
-  if (tile.n > 0) {
-    tile.b = whole.b + (whole.n - tile.n);
-    tile.c = whole.c + (whole.n - tile.n);
-    k.stream[rows](tile);
-  }
+  tile.n = k.wide_nr;
+  for (int64_t j = 0; j < panel_cols; j += k.wide_nr, tile.b += k.wide_nr, tile.c += k.wide_nr) k.wide[rows](tile);
+  tile.n = whole.n - panel_cols;
+  if (tile.n > 0) k.stream[rows](tile);
 }
 
 // Small or short-M products: A is read in place; B too when its rows are
