@@ -114,6 +114,20 @@ def test_max_pool2d(each_isa, kernel, stride, padding, dilation, ceil_mode):
                                reference.max_pool2d_backward(dy, want_idx, POOL_X.shape))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel,stride,padding,dilation,width", [
+    ((3, 3), (1, 1), (1, 1), (1, 1), 1030),  # more output columns than one block of the kernel
+    ((3, 3), (2, 2), (1, 1), (1, 1), 75), ((2, 3), (1, 3), (1, 1), (1, 2), 70)])
+def test_max_pool2d_ties_nan_and_long_rows(each_isa, dtype, kernel, stride, padding, dilation, width):
+    x = rng(8).integers(-3, 3, (1, 2, 4, width)).astype(dtype)  # few levels: many ties
+    x[rng(9).random(x.shape) < 0.05] = np.nan
+    x[rng(10).random(x.shape) < 0.05] = -np.inf
+    out, indices = _C.max_pool2d_forward(x, kernel, stride, padding, dilation, False)
+    want, want_idx = reference.max_pool2d(x, kernel, stride, padding, dilation)
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(indices, want_idx)
+
+
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad,divisor", [
     ((2, 2), (2, 2), (0, 0), False, True, None), ((3, 3), (2, 2), (1, 1), True, False, None),
     ((3, 3), (2, 2), (1, 1), True, True, None), ((2, 3), (1, 2), (1, 1), False, True, 5),

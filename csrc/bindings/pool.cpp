@@ -2,6 +2,9 @@
 // adaptive average; forward and backward.
 #include <pybind11/stl.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "bindings/allocator.h"
 #include "bindings/bindings.h"
 #include "bindings/validate.h"
@@ -46,6 +49,9 @@ std::vector<py::ssize_t> out_dims(const std::vector<int64_t>& x, int64_t oh, int
 py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
   check_float_array(x, "input");
   const Pool2dShape s = pool_shape("max_pool2d", dims_of(x), kernel, stride, padding, dilation, ceil_mode);
+  if ((s.H + 2 * s.pad_h + 1) * (s.W + 2 * s.pad_w) > std::numeric_limits<int32_t>::max())  // 32-bit lanes
+    throw py::value_error("max_pool2d: input planes of " + dims_str(dims_of(x)) + " are too large (at most 2^31 " +
+                          "elements with padding)");
   py::array y = new_array(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
   py::array indices = new_array(py::dtype::of<int64_t>(), out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {

@@ -1,11 +1,8 @@
 #include "ops/pool2d.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <limits>
-#include <type_traits>
 #include <vector>
 
 #include "core/cpu.h"
@@ -60,62 +57,6 @@ struct AdaptiveCells {
   }
 };
 
-// Taps [lo, hi) of a window starting at `start` whose input position
-// start + k * dil lies in [0, size).
-inline void tap_range(int64_t start, int64_t taps, int64_t dil, int64_t size, int64_t& lo, int64_t& hi) {
-  lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
-  hi = start >= size ? 0 : std::min<int64_t>(taps, (size - 1 - start) / dil + 1);
-  if (hi < lo) hi = lo;
-}
-
-// v replaces the running maximum when larger or NaN (a later NaN replaces an
-// earlier one), as in PyTorch. Done on the bits with masks: on random data
-// any branch here would be mispredicted half the time.
-template <typename T>
-inline void take_max(T v, int64_t at, T& best, int64_t& best_at) {
-  using Bits = std::conditional_t<sizeof(T) == 4, uint32_t, uint64_t>;
-  const bool take = (v > best) | (v != v);  // bitwise or: no short-circuit branch
-  const Bits mask = Bits(0) - Bits(take);
-  Bits v_bits, best_bits;
-  std::memcpy(&v_bits, &v, sizeof v);
-  std::memcpy(&best_bits, &best, sizeof best);
-  best_bits = (v_bits & mask) | (best_bits & ~mask);
-  std::memcpy(&best, &best_bits, sizeof best);
-  best_at ^= (best_at ^ at) & -int64_t(take);
-}
-
-// Any window: the running maxima of a whole output row are updated tap by
-// tap, in PyTorch's scan order (kh, then kw), so consecutive outputs are
-// independent work. Each maximum starts at -inf at its window's first valid
-// element, as PyTorch does.
-template <typename T>
-void max_pool_general(const Pool2dShape& s, const int64_t* first_col, const int64_t* col_lo, const int64_t* col_hi,
-                      const T* in, T* out, int64_t* idx) {
-  const int64_t OW = s.OW, W = s.W, sw = s.stride_w;
-  for (int64_t oh = 0; oh < s.OH; ++oh) {
-    const int64_t h_start = oh * s.stride_h - s.pad_h;
-    int64_t kh_lo, kh_hi;
-    tap_range(h_start, s.KH, s.dil_h, s.H, kh_lo, kh_hi);
-    T* best = out + oh * OW;
-    int64_t* at = idx + oh * OW;
-    const int64_t first_row = (h_start + kh_lo * s.dil_h) * W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      best[ow] = -std::numeric_limits<T>::infinity();
-      at[ow] = first_row + first_col[ow];
-    }
-    for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
-      const int64_t row = (h_start + kh * s.dil_h) * W;
-      for (int64_t kw = 0; kw < s.KW; ++kw) {
-        const int64_t offset = kw * s.dil_w - s.pad_w;  // input column of output 0 for this tap
-        for (int64_t ow = col_lo[kw]; ow < col_hi[kw]; ++ow) {
-          const int64_t pos = row + ow * sw + offset;
-          take_max(in[pos], pos, best[ow], at[ow]);
-        }
-      }
-    }
-  }
-}
-
 }  // namespace
 
 template <typename T>
@@ -123,27 +64,19 @@ void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
   const bool two_by_two = is_2x2(s);
   const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
-  // Per output column: the first valid input column of its window; per tap
-  // kw: the output columns whose input column is inside the row.
-  std::vector<int64_t> first_col(s.OW), col_lo(s.KW), col_hi(s.KW);
-  for (int64_t ow = 0; ow < s.OW; ++ow) {
-    int64_t lo, hi;
-    tap_range(ow * s.stride_w - s.pad_w, s.KW, s.dil_w, s.W, lo, hi);
-    first_col[ow] = ow * s.stride_w - s.pad_w + lo * s.dil_w;
-  }
-  for (int64_t kw = 0; kw < s.KW; ++kw) {
-    const int64_t offset = kw * s.dil_w - s.pad_w;  // ow * stride + offset must lie in [0, W)
-    col_lo[kw] = offset >= 0 ? 0 : (-offset + s.stride_w - 1) / s.stride_w;
-    col_hi[kw] = offset >= s.W ? 0 : std::min<int64_t>(s.OW, (s.W - 1 - offset) / s.stride_w + 1);
-    col_hi[kw] = std::max(col_hi[kw], col_lo[kw]);
-  }
+  if (two_by_two) {
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
-  for (int64_t p = 0; p < s.planes; ++p) {
-    if (two_by_two)
+    for (int64_t p = 0; p < s.planes; ++p)
       planes.max_2x2(s.OH, s.OW, s.W, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
-    else
-      max_pool_general(s, first_col.data(), col_lo.data(), col_hi.data(), x + p * in_plane, y + p * out_plane,
-                       indices + p * out_plane);
+    return;
+  }
+  const MaxPoolTaps taps(s);
+#pragma omp parallel if (s.planes * in_plane >= kParallelMinElements)
+  {
+    std::vector<T> rows(s.KH * taps.padded_width, -std::numeric_limits<T>::infinity());
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < s.planes; ++p)
+      planes.max_window(s, taps, x + p * in_plane, y + p * out_plane, indices + p * out_plane, rows.data());
   }
 }
 

@@ -1,22 +1,60 @@
 #pragma once
-// The 2x2 stride-2 max pool of one plane, forward and backward, per ISA (each
-// compiled with its own flags in its own namespace): plain loops of selects that
-// the compiler vectorises for each ISA's vector width.
+// The max pool of one plane, per ISA (each compiled with its own flags in its
+// own namespace): plain loops of selects that the compiler vectorises for each
+// ISA's vector width.
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
 #include "core/cpu.h"
+#include "ops/pool2d.h"
 
 namespace fastnn {
 
-// in: H x W plane (W < 2^30) with 2 * OH <= H, 2 * OW <= W.
-//   max_2x2: out[oh][ow] = the window's maximum (a NaN wins, a later NaN over an
-//     earlier one, as PyTorch), idx = its flat position in the plane.
+// Taps [lo, hi) of a window starting at `start` whose input position
+// start + k * dil lies in [0, size).
+inline void tap_range(int64_t start, int64_t taps, int64_t dil, int64_t size, int64_t& lo, int64_t& hi) {
+  lo = start >= 0 ? 0 : (-start + dil - 1) / dil;
+  hi = start >= size ? 0 : std::min<int64_t>(taps, (size - 1 - start) / dil + 1);
+  if (hi < lo) hi = lo;
+}
+
+// The window geometry of a general max pool, the same for every plane.
+struct MaxPoolTaps {
+  std::vector<int64_t> first_col;  // per output column: kw * dil_w of its window's first tap inside the row
+  // Input rows are copied into rows of this many columns, column 0 being input
+  // column -pad_w and -inf outside the input, so that vectors of up to 16
+  // outputs read every tap without bounds checks (a -inf tap never wins).
+  int64_t padded_width;
+
+  explicit MaxPoolTaps(const Pool2dShape& s) : first_col(s.OW) {
+    for (int64_t ow = 0; ow < s.OW; ++ow) {
+      int64_t lo, hi;
+      tap_range(ow * s.stride_w - s.pad_w, s.KW, s.dil_w, s.W, lo, hi);
+      first_col[ow] = lo * s.dil_w;
+    }
+    const int64_t lanes = 16, blocks_end = (s.OW + lanes - 1) / lanes * lanes;
+    padded_width = std::max(blocks_end * std::max<int64_t>(s.stride_w, 2) + (s.KW - 1) * s.dil_w + 1, s.pad_w + s.W);
+  }
+};
+
+// in: H x W plane.
+//   max_2x2 (W < 2^30, 2 * OH <= H, 2 * OW <= W): out[oh][ow] = the window's
+//     maximum (a NaN wins, a later NaN over an earlier one, as PyTorch), idx =
+//     its flat position in the plane.
 //   max_2x2_backward: every input of the plane written once: grad at the
 //     window's position idx, zero elsewhere (inputs outside every window too).
+//   max_window: any window of s, scanned in PyTorch's order (kh, then kw), each
+//     maximum starting at -inf at its window's first valid tap. Positions
+//     within a window are tracked in lanes as wide as T, so float planes need
+//     (H + 2 pad_h + 1) * (W + 2 pad_w) < 2^31. rows: KH *
+//     taps.padded_width scratch filled with -inf (only the input's columns of
+//     it are ever written).
 template <typename T>
 struct PoolPlaneKernels {
   void (*max_2x2)(int64_t OH, int64_t OW, int64_t W, const T* in, T* out, int64_t* idx);
   void (*max_2x2_backward)(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* grad, const int64_t* idx, T* out);
+  void (*max_window)(const Pool2dShape& s, const MaxPoolTaps& taps, const T* in, T* out, int64_t* idx, T* rows);
 };
 
 FASTNN_DECLARE_ISA_TABLES(PoolPlaneKernels, pool_planes)

@@ -1,3 +1,4 @@
-// The 2x2 max-pool plane kernels compiled for generic.
+// The max-pool plane kernels compiled for generic.
 #define FASTNN_ISA_NAMESPACE generic
+#define FASTNN_VECTOR_BYTES 16
 #include "ops/pool2d_planes_impl.h"

@@ -1,8 +1,14 @@
-// The 2x2 max-pool plane kernels, written once as plain loops and compiled per
+// The max-pool plane kernels, written once as plain loops and compiled per
 // ISA: included only by ops/pool2d_planes_<isa>.cpp after they define
 // FASTNN_ISA_NAMESPACE.
 #include <algorithm>
 #include <cstdint>
+#include <cstring>
+#include <limits>
+#include <type_traits>
+#include <utility>
+
+#include "core/simd_impl.h"
 
 #include "ops/pool2d_planes.h"
 
@@ -63,9 +69,101 @@ void max_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __r
   std::fill(out + 2 * OH * W, out + H * W, T(0));
 }
 
+// Integer lanes as wide as T's, so that window positions ride beside the values.
+template <typename T>
+using PosLanes = typename Vec<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>::type;
+template <typename T>
+struct IndexLanes {  // one int64 per lane of T
+  typedef int64_t type __attribute__((vector_size(Vec<T>::width * sizeof(int64_t))));
+};
+
+template <typename T, std::size_t... Lane>
+inline typename Vec<T>::type even_lanes(typename Vec<T>::type a, typename Vec<T>::type b,
+                                        std::index_sequence<Lane...>) {
+  return __builtin_shuffle(a, b, PosLanes<T>{2 * Lane...});
+}
+
+// The inputs of one tap for a vector of outputs: src[j * stride]. A
+// compile-time stride of 1 or 2 is a load or two loads and a shuffle; 0 means
+// the runtime `stride`, gathered lane by lane.
+template <int64_t kStride, typename T>
+inline typename Vec<T>::type strided_load(const T* src, int64_t stride) {
+  constexpr int W = Vec<T>::width;
+  if constexpr (kStride == 1) {
+    return load(src);
+  } else if constexpr (kStride == 2) {
+    return even_lanes<T>(load(src), load(src + W), std::make_index_sequence<W>{});
+  } else {
+    alignas(64) T lanes[W];
+    for (int j = 0; j < W; ++j) lanes[j] = src[j * stride];
+    return load(lanes);
+  }
+}
+
+// Any window, a vector of output columns at a time: their running maxima and
+// the maxima's positions relative to the window's corner stay in registers
+// across all taps. Rows outside the input are skipped; columns outside it read
+// -inf from the padded copies of the rows, so never win: a window whose valid
+// taps are all -inf keeps no position, and gets its first valid tap's.
+template <int64_t kStride, typename T>
+void max_window_rows(const Pool2dShape& s, const MaxPoolTaps& taps, const T* __restrict in, T* __restrict out,
+                     int64_t* __restrict idx, T* __restrict rows) {
+  using V = typename Vec<T>::type;
+  using P = PosLanes<T>;
+  using Pos = std::remove_reference_t<decltype(P{}[0])>;
+  using Index = typename IndexLanes<T>::type;
+  constexpr int W = Vec<T>::width;
+  const int64_t ld = taps.padded_width, sw = s.stride_w;
+  alignas(64) int64_t lane_step[W];
+  for (int j = 0; j < W; ++j) lane_step[j] = j * sw;
+  Index column_of_lane;
+  std::memcpy(&column_of_lane, lane_step, sizeof column_of_lane);
+  for (int64_t oh = 0; oh < s.OH; ++oh) {
+    const int64_t h_start = oh * s.stride_h - s.pad_h;
+    int64_t kh_lo, kh_hi;
+    tap_range(h_start, s.KH, s.dil_h, s.H, kh_lo, kh_hi);
+    for (int64_t kh = kh_lo; kh < kh_hi; ++kh)
+      std::copy_n(in + (h_start + kh * s.dil_h) * s.W, s.W, rows + kh * ld + s.pad_w);
+    for (int64_t b0 = 0; b0 < s.OW; b0 += W) {
+      V best = V{} - std::numeric_limits<T>::infinity();
+      P at = P{} - 1;
+      for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+        const T* row = rows + kh * ld + b0 * sw;
+        for (int64_t kw = 0; kw < s.KW; ++kw) {
+          const V v = strided_load<kStride>(row + kw * s.dil_w, sw);
+          const P take = (v > best) | (v != v);  // larger, or NaN
+          best = take ? v : best;
+          at = take ? P{} + Pos(kh * s.dil_h * s.W + kw * s.dil_w) : at;
+        }
+      }
+      const Index corner = (h_start * s.W - s.pad_w + b0 * sw) + column_of_lane;
+      alignas(64) T values[W];
+      alignas(64) int64_t where[W];
+      store(values, best);
+      const Index position = corner + __builtin_convertvector(at, Index);
+      std::memcpy(where, &position, sizeof where);
+      const int64_t n = std::min<int64_t>(W, s.OW - b0);
+      for (int64_t j = 0; j < n; ++j)
+        if (where[j] < corner[j]) where[j] = corner[j] + kh_lo * s.dil_h * s.W + taps.first_col[b0 + j];
+      std::copy_n(values, n, out + oh * s.OW + b0);
+      std::copy_n(where, n, idx + oh * s.OW + b0);
+    }
+  }
+}
+
+template <typename T>
+void max_window(const Pool2dShape& s, const MaxPoolTaps& taps, const T* in, T* out, int64_t* idx, T* rows) {
+  if (s.stride_w == 1)
+    max_window_rows<1>(s, taps, in, out, idx, rows);
+  else if (s.stride_w == 2)
+    max_window_rows<2>(s, taps, in, out, idx, rows);
+  else
+    max_window_rows<0>(s, taps, in, out, idx, rows);
+}
+
 template <typename T>
 PoolPlaneKernels<T> plane_kernels() {
-  return {&max_2x2<T>, &max_2x2_backward<T>};
+  return {&max_2x2<T>, &max_2x2_backward<T>, &max_window<T>};
 }
 
 }  // namespace
