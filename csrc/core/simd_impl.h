@@ -2,7 +2,9 @@
 // and stores and a broadcast that folds into an FMA's memory operand. For the
 // per-ISA files only: include after defining FASTNN_ISA_NAMESPACE and
 // FASTNN_VECTOR_BYTES, never from code compiled for another ISA.
+#include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 namespace fastnn {
@@ -37,6 +39,30 @@ inline typename Vec<T>::type broadcast(const T* p, std::index_sequence<Lane...>)
 template <typename T>
 inline typename Vec<T>::type broadcast(const T* p) {
   return broadcast(p, std::make_index_sequence<Vec<T>::width>{});
+}
+
+// Integer lanes as wide as T's: as many lanes, for masks, shuffles and
+// integers that ride beside the values.
+template <typename T>
+using IntLanes = typename Vec<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>::type;
+
+// v + v with lanes rotated down by Half: lane i gets lanes i and i + Half.
+template <int Half, typename T, std::size_t... Lane>
+inline typename Vec<T>::type fold_lanes(typename Vec<T>::type v, std::index_sequence<Lane...>) {
+  return v + __builtin_shuffle(v, IntLanes<T>{(Lane + Half) % Vec<T>::width...});
+}
+
+// Sum of a vector's lanes as a fixed pairwise tree (lane i + lane i + W/2,
+// then halves again), in registers: a few dependent adds instead of one per lane.
+template <typename T>
+inline T reduce_lanes(typename Vec<T>::type v) {
+  constexpr int W = Vec<T>::width;
+  const auto lanes = std::make_index_sequence<W>{};
+  if constexpr (W >= 16) v = fold_lanes<8, T>(v, lanes);
+  if constexpr (W >= 8) v = fold_lanes<4, T>(v, lanes);
+  if constexpr (W >= 4) v = fold_lanes<2, T>(v, lanes);
+  if constexpr (W >= 2) v = fold_lanes<1, T>(v, lanes);
+  return v[0];
 }
 
 }  // namespace

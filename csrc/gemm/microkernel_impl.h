@@ -135,17 +135,6 @@ void stream_kernel(const MicroTile<T>& t) {
   }
 }
 
-// Sum of a vector's lanes as a fixed pairwise tree: a few dependent adds
-// instead of one per lane.
-template <typename T>
-inline T reduce_lanes(typename Vec<T>::type v) {
-  alignas(64) T lanes[Vec<T>::width];
-  store(lanes, v);
-  for (int width = Vec<T>::width / 2; width >= 1; width /= 2)
-    for (int i = 0; i < width; ++i) lanes[i] += lanes[i + width];
-  return lanes[0];
-}
-
 // ROWS rows of A times COLS rows of B, each a dot product along k: vector
 // partial sums, then each reduced lane by lane in a fixed order plus the tail.
 template <typename T, int ROWS, int COLS>

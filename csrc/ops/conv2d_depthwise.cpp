@@ -25,18 +25,16 @@ struct Geometry {
   explicit Geometry(const Conv2dShape& s, int64_t min_wp = 0) : Geometry(s.H, s.W, s.pad_h, s.pad_w, min_wp) {}
 };
 
-// Copies the plane in and zeroes only the margins around it: each element is
-// written once.
+// Copies a plane into the data part of a padded one whose margins are zero
+// already (set once per call; nothing else writes them). Rows are short: copied
+// by a loop, not a memcpy call each.
 template <typename T>
-void pad_plane(int64_t rows, int64_t cols, const Geometry& g, const T* plane, T* padded) {
-  std::fill(padded, padded + g.top * g.wp, T(0));
+void copy_into_padded(int64_t rows, int64_t cols, const Geometry& g, const T* __restrict plane, T* __restrict padded) {
   for (int64_t h = 0; h < rows; ++h) {
-    T* row = padded + (h + g.top) * g.wp;
-    std::fill(row, row + g.left, T(0));
-    std::copy(plane + h * cols, plane + (h + 1) * cols, row + g.left);
-    std::fill(row + g.left + cols, row + g.wp, T(0));
+    T* to = padded + (h + g.top) * g.wp + g.left;
+    const T* from = plane + h * cols;
+    for (int64_t i = 0; i < cols; ++i) to[i] = from[i];
   }
-  std::fill(padded + (g.top + rows) * g.wp, padded + g.hp * g.wp, T(0));
 }
 
 template <typename T>
@@ -68,9 +66,13 @@ inline void scatter_axpy(int64_t n, T weight, const T* __restrict src, T* __rest
     for (int64_t i = 0; i < n; ++i) dst[i * stride] += weight * src[i];
 }
 
+// One zeroed buffer of `size` elements per thread.
 template <typename T>
-T* per_thread_planes(const Geometry& g, int threads) {
-  return thread_scratch(ScratchSlot::op_columns).get<T>(g.hp * g.wp * std::max(threads, 1));
+T* per_thread_planes(int64_t size, int threads) {
+  const int64_t total = size * std::max(threads, 1);
+  T* planes = thread_scratch(ScratchSlot::op_columns).get<T>(total);
+  std::fill(planes, planes + total, T(0));
+  return planes;
 }
 
 }  // namespace
@@ -82,13 +84,13 @@ void forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) 
   const Geometry g(s, unit_stride ? round_up(s.OW, rows.block) + (s.KW - 1) * s.dil_w : 0);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const int threads = max_threads();
-  T* planes = per_thread_planes<T>(g, threads);
+  T* planes = per_thread_planes<T>(g.hp * g.wp, threads);
   const int64_t work = s.N * s.C;
 #pragma omp parallel for num_threads(threads) schedule(static) if (work * s.H * s.W >= kParallelMinElements)
   for (int64_t item = 0; item < work; ++item) {
     const int64_t n = item / s.C, c = item % s.C;
     T* padded = planes + thread_index() * g.hp * g.wp;
-    pad_plane(s.H, s.W, g, x + item * s.H * s.W, padded);
+    copy_into_padded(s.H, s.W, g, x + item * s.H * s.W, padded);
     for (int64_t j = 0; j < m; ++j) {
       const int64_t o = c * m + j;
       T* out = y + (n * s.O + o) * out_plane;
@@ -118,7 +120,7 @@ bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T*
   const Geometry g(s.OH, s.OW, full_h, full_w, round_up(s.W, rows.block) + (s.KW - 1) * s.dil_w);
   const int64_t taps = s.KH * s.KW, out_plane = s.out_plane();
   const int threads = max_threads();
-  T* planes = thread_scratch(ScratchSlot::op_columns).get<T>((g.hp * g.wp + taps) * std::max(threads, 1));
+  T* planes = per_thread_planes<T>(g.hp * g.wp + taps, threads);
   const int64_t work = s.N * s.C;
 #pragma omp parallel for num_threads(threads) schedule(static) if (work * s.H * s.W >= kParallelMinElements)
   for (int64_t item = 0; item < work; ++item) {
@@ -126,7 +128,7 @@ bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T*
     T* padded = planes + thread_index() * (g.hp * g.wp + taps);
     T* flipped = padded + g.hp * g.wp;
     std::reverse_copy(w + c * taps, w + (c + 1) * taps, flipped);
-    pad_plane(s.OH, s.OW, g, dy + item * out_plane, padded);
+    copy_into_padded(s.OH, s.OW, g, dy + item * out_plane, padded);
     rows.run({padded, g.wp, flipped, s.KH, s.KW, s.dil_h, s.dil_w, T(0), dx + item * s.H * s.W, s.H, s.W});
   }
   return true;
@@ -138,7 +140,7 @@ void backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
   const Geometry g(s);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const int threads = max_threads();
-  T* planes = per_thread_planes<T>(g, threads);
+  T* planes = per_thread_planes<T>(g.hp * g.wp, threads);
   const int64_t work = s.N * s.C;
 #pragma omp parallel for num_threads(threads) schedule(static) if (work * s.H * s.W >= kParallelMinElements)
   for (int64_t item = 0; item < work; ++item) {
@@ -163,12 +165,12 @@ void backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
 
 template <typename T>
 void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
-  const Geometry g(s);
   const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const DepthwiseRowKernel<T> rows = rows_for<T>(active_isa());
-  const bool unit_stride = s.stride_h == 1 && s.stride_w == 1 && taps <= kMaxDepthwiseTaps;
+  const bool unit_stride = s.stride_h == 1 && s.stride_w == 1;
+  const Geometry g(s);
   const int threads = max_threads();
-  T* planes = per_thread_planes<T>(g, threads);
+  T* planes = per_thread_planes<T>(g.hp * g.wp, threads);
   // One output channel per iteration: its sums over the batch run in batch
   // order, whatever the thread count.
 #pragma omp parallel for num_threads(threads) schedule(static) if (s.N * s.O * out_plane >= kParallelMinElements)
@@ -179,7 +181,7 @@ void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* db
     std::fill(grad_w, grad_w + taps, T(0));
     T grad_b = T(0);
     for (int64_t n = 0; n < s.N; ++n) {
-      pad_plane(s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
+      copy_into_padded(s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
       const T* grad = dy + (n * s.O + o) * out_plane;
       if (unit_stride) {
         rows.weight_grad(padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w);

@@ -25,8 +25,7 @@ struct DepthwiseTaps {
 
 // Weight gradient of one plane: grad_w[kh * kw_count + kw] += sum over r < rows,
 // c < cols of dy[r * cols + c] * in[(r + kh * dil_h) * ld_in + c + kw * dil_w],
-// each tap summed in one fixed order. For kh_count * kw_count <= kMaxDepthwiseTaps.
-constexpr int64_t kMaxDepthwiseTaps = 25;
+// each tap summed in one fixed order.
 
 template <typename T>
 struct DepthwiseRowKernel {

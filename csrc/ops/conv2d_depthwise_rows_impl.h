@@ -11,36 +11,47 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// NV vectors of outputs per block: enough independent FMA chains to hide the
-// latency, few enough to leave registers for the loads.
-template <typename T, int NV>
-void depthwise_rows(const DepthwiseTaps<T>& t) {
+// Outputs [c, c + NV * W) of output rows [r, r + R): R * NV independent FMA
+// chains (one per row would wait on the FMA latency), each weight broadcast
+// once for all of them.
+template <typename T, int NV, int R>
+inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
   using V = typename Vec<T>::type;
-  constexpr int W = Vec<T>::width, B = NV * W;
-  const int64_t taps_w = t.kw_count, ld = t.ld_in;
-  for (int64_t r = 0; r < t.rows; ++r) {
-    const T* row = t.in + r * ld;
-    T* out = t.out + r * t.cols;
-    for (int64_t c = 0; c < t.cols; c += B) {
-      V acc[NV];
-      for (int v = 0; v < NV; ++v) acc[v] = V{} + t.bias;
-      for (int64_t kh = 0; kh < t.kh_count; ++kh) {
-        const T* src = row + kh * t.dil_h * ld + c;
-        for (int64_t kw = 0; kw < taps_w; ++kw) {
-          const V weight = broadcast(t.weight + kh * taps_w + kw);
-          const T* p = src + kw * t.dil_w;
-          for (int v = 0; v < NV; ++v) acc[v] += weight * load(p + v * W);
-        }
-      }
-      if (c + B <= t.cols) {
-        for (int v = 0; v < NV; ++v) store(out + c + v * W, acc[v]);
-      } else {  // the row's last, partial block
-        alignas(64) T spill[B];
-        for (int v = 0; v < NV; ++v) store(spill + v * W, acc[v]);
-        std::copy(spill, spill + (t.cols - c), out + c);
+  constexpr int W = Vec<T>::width;
+  const int64_t ld = t.ld_in;
+  V acc[R][NV];
+  for (int i = 0; i < R; ++i)
+    for (int v = 0; v < NV; ++v) acc[i][v] = V{} + t.bias;
+  for (int64_t kh = 0; kh < t.kh_count; ++kh)
+    for (int64_t kw = 0; kw < t.kw_count; ++kw) {
+      const V weight = broadcast(t.weight + kh * t.kw_count + kw);
+      const T* src = t.in + (r + kh * t.dil_h) * ld + c + kw * t.dil_w;
+      for (int i = 0; i < R; ++i)
+        for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
+    }
+  for (int i = 0; i < R; ++i) {
+    T* out = t.out + (r + i) * t.cols;
+    for (int v = 0; v < NV; ++v) {
+      const int64_t at = c + v * W;
+      if (at + W <= t.cols) {
+        store(out + at, acc[i][v]);
+      } else if (at < t.cols) {  // the row's last, partial vector
+        alignas(64) T spill[W];
+        store(spill, acc[i][v]);
+        for (int64_t j = 0; j < t.cols - at; ++j) out[at + j] = spill[j];
       }
     }
   }
+}
+
+template <typename T, int NV, int R>
+void depthwise_rows(const DepthwiseTaps<T>& t) {
+  constexpr int64_t B = NV * Vec<T>::width;
+  int64_t r = 0;
+  for (; r + R <= t.rows; r += R)
+    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, R>(t, r, c);
+  for (; r < t.rows; ++r)
+    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, 1>(t, r, c);
 }
 
 // One vector of partial sums per tap across the plane, each reduced lane by
@@ -50,41 +61,51 @@ void depthwise_weight_grad(const T* in, int64_t ld, const T* dy, int64_t rows, i
                            int64_t kw_count, int64_t dil_h, int64_t dil_w, T* grad_w) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
-  const int64_t taps = kh_count * kw_count, full = cols / W * W;
-  V acc[kMaxDepthwiseTaps];
-  T tail[kMaxDepthwiseTaps];
-  for (int64_t t = 0; t < taps; ++t) acc[t] = V{}, tail[t] = T(0);
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* grad = dy + r * cols;
-    for (int64_t kh = 0; kh < kh_count; ++kh) {
-      const T* src = in + (r + kh * dil_h) * ld;
-      for (int64_t kw = 0; kw < kw_count; ++kw) {
-        const T* p = src + kw * dil_w;
-        V sum = acc[kh * kw_count + kw];
-        for (int64_t c = 0; c < full; c += W) sum += load(grad + c) * load(p + c);
-        acc[kh * kw_count + kw] = sum;
-        for (int64_t c = full; c < cols; ++c) tail[kh * kw_count + kw] += grad[c] * p[c];
+  const int64_t full = cols / W * W, rest = cols - full;
+  // A row's columns past its last full vector are read as the row's last W
+  // columns with the lanes already counted masked to zero in both operands (an
+  // input lane may hold inf); rows narrower than a vector go lane by lane.
+  alignas(64) T lane_index[W];
+  for (int i = 0; i < W; ++i) lane_index[i] = T(i);
+  const auto fresh = load(lane_index) >= T(W - rest);
+  const bool vector_tail = rest > 0 && cols >= W;
+  for (int64_t kh = 0; kh < kh_count; ++kh)
+    for (int64_t kw = 0; kw < kw_count; ++kw) {
+      const T* tap_in = in + kh * dil_h * ld + kw * dil_w;
+      T scalar_tail = T(0);
+      auto add_row = [&](int64_t r, V& acc) {
+        const T* grad = dy + r * cols;
+        const T* p = tap_in + r * ld;
+        for (int64_t c = 0; c < full; c += W) acc += load(grad + c) * load(p + c);
+        if (vector_tail)
+          acc += (fresh ? load(grad + cols - W) : V{}) * (fresh ? load(p + cols - W) : V{});
+        else
+          for (int64_t c = full; c < cols; ++c) scalar_tail += grad[c] * p[c];
+      };
+      V even = V{}, odd = V{};  // rows alternate between two chains, to hide the FMA latency
+      int64_t r = 0;
+      for (; r + 1 < rows; r += 2) {
+        add_row(r, even);
+        add_row(r + 1, odd);
       }
+      if (r < rows) add_row(r, even);
+      grad_w[kh * kw_count + kw] += reduce_lanes<T>(even + odd) + scalar_tail;
     }
-  }
-  for (int64_t t = 0; t < taps; ++t) {
-    alignas(64) T lanes[W];
-    store(lanes, acc[t]);
-    for (int width = W / 2; width >= 1; width /= 2)
-      for (int i = 0; i < width; ++i) lanes[i] += lanes[i + width];
-    grad_w[t] += lanes[0] + tail[t];
-  }
 }
 
-template <typename T, int NV>
+template <typename T, int NV, int R>
 DepthwiseRowKernel<T> row_kernel() {
-  return {&depthwise_rows<T, NV>, NV * Vec<T>::width, &depthwise_weight_grad<T>};
+  return {&depthwise_rows<T, NV, R>, NV * Vec<T>::width, &depthwise_weight_grad<T>};
 }
 
 }  // namespace
 
-DepthwiseRowKernel<float> depthwise_rows_f32() { return row_kernel<float, 2 * 64 / FASTNN_VECTOR_BYTES>(); }
-DepthwiseRowKernel<double> depthwise_rows_f64() { return row_kernel<double, 2 * 64 / FASTNN_VECTOR_BYTES>(); }
+// 128 bytes of outputs per row, from as many rows at once as make 8
+// accumulators: enough chains to hide the FMA latency, half of even SSE's
+// 16 registers.
+constexpr int kBlockVectors = 128 / FASTNN_VECTOR_BYTES, kBlockRows = 8 / kBlockVectors;
+DepthwiseRowKernel<float> depthwise_rows_f32() { return row_kernel<float, kBlockVectors, kBlockRows>(); }
+DepthwiseRowKernel<double> depthwise_rows_f64() { return row_kernel<double, kBlockVectors, kBlockRows>(); }
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn

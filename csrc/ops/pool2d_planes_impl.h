@@ -69,9 +69,6 @@ void max_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __r
   std::fill(out + 2 * OH * W, out + H * W, T(0));
 }
 
-// Integer lanes as wide as T's, so that window positions ride beside the values.
-template <typename T>
-using PosLanes = typename Vec<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>>::type;
 template <typename T>
 struct IndexLanes {  // one int64 per lane of T
   typedef int64_t type __attribute__((vector_size(Vec<T>::width * sizeof(int64_t))));
@@ -80,7 +77,7 @@ struct IndexLanes {  // one int64 per lane of T
 template <typename T, std::size_t... Lane>
 inline typename Vec<T>::type even_lanes(typename Vec<T>::type a, typename Vec<T>::type b,
                                         std::index_sequence<Lane...>) {
-  return __builtin_shuffle(a, b, PosLanes<T>{2 * Lane...});
+  return __builtin_shuffle(a, b, IntLanes<T>{2 * Lane...});
 }
 
 // The inputs of one tap for a vector of outputs: src[j * stride]. A
@@ -109,7 +106,7 @@ template <int64_t kStride, typename T>
 void max_window_rows(const Pool2dShape& s, const MaxPoolTaps& taps, const T* __restrict in, T* __restrict out,
                      int64_t* __restrict idx, T* __restrict rows) {
   using V = typename Vec<T>::type;
-  using P = PosLanes<T>;
+  using P = IntLanes<T>;
   using Pos = std::remove_reference_t<decltype(P{}[0])>;
   using Index = typename IndexLanes<T>::type;
   constexpr int W = Vec<T>::width;
@@ -122,8 +119,11 @@ void max_window_rows(const Pool2dShape& s, const MaxPoolTaps& taps, const T* __r
     const int64_t h_start = oh * s.stride_h - s.pad_h;
     int64_t kh_lo, kh_hi;
     tap_range(h_start, s.KH, s.dil_h, s.H, kh_lo, kh_hi);
-    for (int64_t kh = kh_lo; kh < kh_hi; ++kh)
-      std::copy_n(in + (h_start + kh * s.dil_h) * s.W, s.W, rows + kh * ld + s.pad_w);
+    for (int64_t kh = kh_lo; kh < kh_hi; ++kh) {
+      const T* from = in + (h_start + kh * s.dil_h) * s.W;
+      T* to = rows + kh * ld + s.pad_w;
+      for (int64_t i = 0; i < s.W; ++i) to[i] = from[i];
+    }
     for (int64_t b0 = 0; b0 < s.OW; b0 += W) {
       V best = V{} - std::numeric_limits<T>::infinity();
       P at = P{} - 1;
@@ -145,8 +145,10 @@ void max_window_rows(const Pool2dShape& s, const MaxPoolTaps& taps, const T* __r
       const int64_t n = std::min<int64_t>(W, s.OW - b0);
       for (int64_t j = 0; j < n; ++j)
         if (where[j] < corner[j]) where[j] = corner[j] + kh_lo * s.dil_h * s.W + taps.first_col[b0 + j];
-      std::copy_n(values, n, out + oh * s.OW + b0);
-      std::copy_n(where, n, idx + oh * s.OW + b0);
+      for (int64_t j = 0; j < n; ++j) {
+        out[oh * s.OW + b0 + j] = values[j];
+        idx[oh * s.OW + b0 + j] = where[j];
+      }
     }
   }
 }
