@@ -1,13 +1,14 @@
 #include "ops/conv2d.h"
 
 #include <algorithm>
-#include <cstring>
 
+#include "core/cpu.h"
 #include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "core/transpose.h"
 #include "gemm/gemm.h"
+#include "ops/conv2d_columns.h"
 #include "ops/conv2d_depthwise.h"
 #include "ops/reduce.h"
 
@@ -18,100 +19,26 @@ namespace {
 // in the same order whatever the thread count.
 constexpr int64_t kBatchChunk = 4;
 
-// im2col and col2im go through a zero-padded copy of each channel whose
-// columns are split into phases modulo the horizontal stride: element (h, w)
-// sits in phase w % stride at column w / stride. Every kernel tap then reads
-// (or, in col2im, adds to) one contiguous run per output row, strided
-// convolutions included, with no bounds checks.
-struct PaddedLayout {
-  int64_t hp, wp, phases, wq;
-  explicit PaddedLayout(const Conv2dShape& s)
-      : hp(s.H + 2 * s.pad_h), wp(s.W + 2 * s.pad_w), phases(s.stride_w), wq((wp + s.stride_w - 1) / s.stride_w) {}
-  int64_t size() const { return phases * hp * wq; }
-  int64_t at(int64_t h, int64_t w) const { return (w % phases) * hp * wq + h * wq + w / phases; }
-  // Start of tap (kh, kw)'s run for output row 0.
-  int64_t tap(const Conv2dShape& s, int64_t kh, int64_t kw) const { return at(kh * s.dil_h, kw * s.dil_w); }
-};
-
 // im2col and col2im of one sample run on one thread when samples are spread
 // over the threads (threads == 1), else with every thread over the channels.
-// Visits input row h one phase at a time: f(padded index of its first column,
-// that input column w0); the phase holds columns w0, w0 + stride_w, ... at
-// consecutive padded indices, so each visit is a plain strided copy loop.
-template <typename F>
-inline void for_row_phases(const Conv2dShape& s, const PaddedLayout& p, int64_t h, F&& f) {
-  for (int64_t phase = 0; phase < p.phases; ++phase) {
-    const int64_t w0 = ((phase - s.pad_w) % p.phases + p.phases) % p.phases;  // (w0 + pad_w) % phases == phase
-    if (w0 < s.W) f(p.at(h + s.pad_h, w0 + s.pad_w), w0);
-  }
-}
-
-// to[k] = from[k * stride] for k < n; strides 1 and 2 (the common ones) as
-// loops with a constant stride, which the compiler vectorises.
-template <typename T>
-inline void gather_strided(T* __restrict to, const T* __restrict from, int64_t n, int64_t stride) {
-  if (stride == 1)
-    for (int64_t k = 0; k < n; ++k) to[k] = from[k];
-  else if (stride == 2)
-    for (int64_t k = 0; k < n; ++k) to[k] = from[2 * k];
-  else
-    for (int64_t k = 0; k < n; ++k) to[k] = from[k * stride];
-}
-
-template <typename T>
-void pad_channel(const Conv2dShape& s, const PaddedLayout& p, const T* x, T* padded) {
-  std::fill(padded, padded + p.size(), T(0));
-  for (int64_t h = 0; h < s.H; ++h) {
-    const T* from = x + h * s.W;
-    for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
-      gather_strided(padded + at, from + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
-    });
-  }
-}
-
 // col[(c * KH + kh) * KW + kw][oh * OW + ow] = padded[c][oh*sh + kh*dh][ow*sw + kw*dw]
 template <typename T>
 void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded, int threads) {
-  const PaddedLayout p(s);
-  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
+  const ColumnKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
+  const int64_t padded_size = PaddedLayout(s).size(), taps = s.KH * s.KW;
 #pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
-  for (int64_t c = 0; c < channels; ++c) {
-    T* plane = padded + c * p.size();
-    pad_channel(s, p, x + c * s.H * s.W, plane);
-    for (int64_t kh = 0; kh < s.KH; ++kh)
-      for (int64_t kw = 0; kw < s.KW; ++kw) {
-        T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        const T* in = plane + p.tap(s, kh, kw);
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, in += row_step)
-          std::memcpy(row, in, ow_count * sizeof(T));  // libc's copy uses the widest vectors the CPU has
-      }
-  }
+  for (int64_t c = 0; c < channels; ++c)
+    kernels.im2col_channel(s, x + c * s.H * s.W, col + c * taps * s.out_plane(), padded + c * padded_size);
 }
 
 // The adjoint of im2col: dx = crop(sum of col's taps into the padded plane).
 template <typename T>
 void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded, int threads) {
-  const PaddedLayout p(s);
-  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
+  const ColumnKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
+  const int64_t padded_size = PaddedLayout(s).size(), taps = s.KH * s.KW;
 #pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
-  for (int64_t c = 0; c < channels; ++c) {
-    T* plane = padded + c * p.size();
-    std::fill(plane, plane + p.size(), T(0));
-    for (int64_t kh = 0; kh < s.KH; ++kh)
-      for (int64_t kw = 0; kw < s.KW; ++kw) {
-        const T* row = col + ((c * s.KH + kh) * s.KW + kw) * s.out_plane();
-        T* out = plane + p.tap(s, kh, kw);
-        for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, out += row_step)
-          for (int64_t ow = 0; ow < ow_count; ++ow) out[ow] += row[ow];
-      }
-    T* to = dx + c * s.H * s.W;
-    for (int64_t h = 0; h < s.H; ++h) {
-      T* dst = to + h * s.W;
-      for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
-        for (int64_t w = w0; w < s.W; w += p.phases) dst[w] = plane[at++];
-      });
-    }
-  }
+  for (int64_t c = 0; c < channels; ++c)
+    kernels.col2im_channel(s, col + c * taps * s.out_plane(), dx + c * s.H * s.W, padded + c * padded_size);
 }
 
 // Per-thread work memory of an im2col pass: the columns, then the padded sample.
@@ -187,18 +114,20 @@ template <typename T>
 void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
   if (s.in_per_group() == 1) return depthwise::backward_weight(s, x, dy, dw, dbias);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
-  const int64_t weight_size = s.O * k;
+  const int64_t weight_size = s.O * k, partial_size = weight_size + s.O;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
   const bool direct = s.pointwise();
-  // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T:
-  // the GEMM then packs only the narrow dy_g, never the wide im2col matrix.
-  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * weight_size);
+  // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T
+  // (the GEMM then packs only the narrow dy_g, never the wide im2col matrix),
+  // then the bias gradient's sums over space while dy_g is still in cache.
+  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * partial_size);
   for_each_sample<T>(chunks, columns_size(s), [&](int64_t chunk, T* work, int threads) {
     T* col = work;
     T* padded = work + k * plane;
-    T* out = partials + chunk * weight_size;
+    T* out = partials + chunk * partial_size;
+    T* bias_sums = out + weight_size;
     const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
-    for (int64_t n = first; n < last; ++n)
+    for (int64_t n = first; n < last; ++n) {
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
@@ -206,27 +135,27 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
         gemm<T>(false, true, k, og, plane, T(1), direct ? xg : col, plane, dyg, plane, n == first ? T(0) : T(1),
                 out + g * k * og, og, threads);
       }
+      if (dbias != nullptr)
+        for (int64_t o = 0; o < s.O; ++o) {
+          const T sum = sum_fixed_order(dy + (n * s.O + o) * plane, plane);
+          bias_sums[o] = n == first ? sum : bias_sums[o] + sum;
+        }
+    }
   });
-  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o]:
-  // the chunks summed element by element into the first (contiguous runs that
-  // vectorise), then each group's k x og sum transposed into place.
-  if (chunks == 0) std::fill(partials, partials + weight_size, T(0));  // an empty batch
+  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o]
+  // (and likewise the bias): the chunks summed element by element into the
+  // first (contiguous runs that vectorise), then each group's k x og sum
+  // transposed into place.
+  if (chunks == 0) std::fill(partials, partials + partial_size, T(0));  // an empty batch
   constexpr int64_t kRun = 4096;
-#pragma omp parallel for schedule(static) if (weight_size * chunks >= 32768)
-  for (int64_t first = 0; first < weight_size; first += kRun) {
-    const int64_t last = std::min(weight_size, first + kRun);
+#pragma omp parallel for schedule(static) if (partial_size * chunks >= 32768)
+  for (int64_t first = 0; first < partial_size; first += kRun) {
+    const int64_t last = std::min(partial_size, first + kRun);
     for (int64_t c = 1; c < chunks; ++c)
-      for (int64_t i = first; i < last; ++i) partials[i] += partials[c * weight_size + i];
+      for (int64_t i = first; i < last; ++i) partials[i] += partials[c * partial_size + i];
   }
   for (int64_t g = 0; g < s.groups; ++g) transpose(k, og, partials + g * k * og, og, dw + g * og * k, k);
-  if (dbias != nullptr) {
-#pragma omp parallel for schedule(static) if (s.O * s.N * plane >= 32768)
-    for (int64_t o = 0; o < s.O; ++o) {
-      T sum = T(0);
-      for (int64_t n = 0; n < s.N; ++n) sum += sum_fixed_order(dy + (n * s.O + o) * plane, plane);
-      dbias[o] = sum;
-    }
-  }
+  if (dbias != nullptr) std::copy(partials + weight_size, partials + partial_size, dbias);
 }
 
 #define FASTNN_INSTANTIATE_CONV(T)                                                              \

@@ -1,0 +1,3 @@
+// The im2col / col2im channel kernels compiled for avx2.
+#define FASTNN_ISA_NAMESPACE avx2
+#include "ops/conv2d_columns_impl.h"
