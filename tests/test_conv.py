@@ -24,6 +24,7 @@ CONV_CASES = [
     (2, 4, 9, 70, 4, (3, 5), (1, 1), (2, 3), (2, 1), 4),     # depthwise row kernels: rows past one block, dilated
     (1, 3, 5, 6, 3, (1, 1), (1, 1), (1, 1), (1, 1), 3),      # depthwise, padding past the kernel's reach
     (1, 2, 4, 5, 2, (6, 5), (1, 1), (2, 2), (1, 1), 2),      # depthwise, more taps than the kernels' registers
+    (2, 180, 15, 15, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # im2col in bands of 64 pixels, across rows
 ]
 
 
@@ -66,7 +67,8 @@ def test_conv2d_gradcheck(case):
 @pytest.mark.parametrize("case", [CONV_CASES[0], CONV_CASES[4],
                                   (64, 8, 12, 12, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
                                   (1, 16, 20, 20, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
-                                  (8, 16, 12, 12, 32, (3, 3), (2, 1), (1, 1), (1, 2), 16)])  # depthwise x2
+                                  (8, 16, 12, 12, 32, (3, 3), (2, 1), (1, 1), (1, 2), 16),  # depthwise x2
+                                  (1, 180, 16, 16, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1)])  # bands over threads
 def test_conv2d_bitwise_equal_for_1_and_2_threads(each_isa, threads, case):
     x, w, b = _conv_inputs(case, np.float32)
     stride, padding, dilation, groups = case[6:]

@@ -19,47 +19,90 @@ namespace {
 // in the same order whatever the thread count.
 constexpr int64_t kBatchChunk = 4;
 
-// im2col and col2im of one sample run on one thread when samples are spread
-// over the threads (threads == 1), else with every thread over the channels.
-// col[(c * KH + kh) * KW + kw][oh * OW + ow] = padded[c][oh*sh + kh*dh][ow*sw + kw*dw]
+// im2col runs over bands of output pixels whose columns (col_rows x band)
+// stay within kBandBytes, in L2 beside the weights while the GEMM reads them.
+// Bands are multiples of kBandAlign pixels (every micro-kernel's NR divides it)
+// and do not depend on the thread count.
+constexpr int64_t kBandBytes = 384 * 1024, kBandAlign = 64;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 template <typename T>
-void im2col(const Conv2dShape& s, const T* x, int64_t channels, T* col, T* padded, int threads) {
-  const ColumnKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
-  const int64_t padded_size = PaddedLayout(s).size(), taps = s.KH * s.KW;
-#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
-  for (int64_t c = 0; c < channels; ++c)
-    kernels.im2col_channel(s, x + c * s.H * s.W, col + c * taps * s.out_plane(), padded + c * padded_size);
-}
+struct Bands {
+  ColumnKernels<T> kernels;
+  int64_t padded_size;  // one channel's padded copy
+  int64_t size, count;  // pixels per band, bands per sample
+  int64_t col_size;     // one band's columns
 
-// The adjoint of im2col: dx = crop(sum of col's taps into the padded plane).
+  explicit Bands(const Conv2dShape& s)
+      : kernels(FASTNN_ISA_TABLE(T, active_isa(), conv_columns)), padded_size(PaddedLayout(s).size()) {
+    const int64_t fit = kBandBytes / (std::max<int64_t>(s.col_rows(), 1) * int64_t(sizeof(T)));
+    size = std::min(s.out_plane(), std::max(kBandAlign, fit / kBandAlign * kBandAlign));
+    count = ceil_div(s.out_plane(), size);
+    col_size = s.col_rows() * size;
+  }
+  int64_t first(int64_t band) const { return band * size; }
+  int64_t last(int64_t band, const Conv2dShape& s) const { return std::min(s.out_plane(), (band + 1) * size); }
+};
+
+// Every thread over the channels unless threads == 1 (its sample's own thread).
 template <typename T>
-void col2im(const Conv2dShape& s, const T* col, int64_t channels, T* dx, T* padded, int threads) {
-  const ColumnKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
-  const int64_t padded_size = PaddedLayout(s).size(), taps = s.KH * s.KW;
+void pad_channels(const Conv2dShape& s, const Bands<T>& b, const T* x, int64_t channels, T* padded, int threads) {
 #pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
-  for (int64_t c = 0; c < channels; ++c)
-    kernels.col2im_channel(s, col + c * taps * s.out_plane(), dx + c * s.H * s.W, padded + c * padded_size);
+  for (int64_t c = 0; c < channels; ++c) b.kernels.pad(s, x + c * s.H * s.W, padded + c * b.padded_size);
 }
 
-// Per-thread work memory of an im2col pass: the columns, then the padded sample.
-inline int64_t columns_size(const Conv2dShape& s) {
-  return s.pointwise() ? 0 : s.col_rows() * s.out_plane() + s.in_per_group() * PaddedLayout(s).size();
+// A band's columns from the padded sample; with x, each channel is padded first
+// (a sample of one band: its padded channel is then still in L1).
+template <typename T>
+void im2col_band(const Conv2dShape& s, const Bands<T>& b, const T* x, T* padded, int64_t channels, int64_t p0,
+                 int64_t p1, T* col, int threads) {
+  const int64_t rows = s.KH * s.KW * (p1 - p0);
+#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
+  for (int64_t c = 0; c < channels; ++c) {
+    if (x != nullptr) b.kernels.pad(s, x + c * s.H * s.W, padded + c * b.padded_size);
+    b.kernels.im2col(s, padded + c * b.padded_size, p0, p1, col + c * rows);
+  }
 }
 
-// Runs body(n, col_buffer, gemm_threads) for every sample: samples spread over
-// the threads (each GEMM on one thread) when there are enough of them, else one
-// sample after another with every thread inside the GEMM. Either way each
-// output element is computed the same way.
+// Pads the sample for its bands' im2col: now when it has several, else inside
+// the one im2col. Returns what that im2col must pad from.
+template <typename T>
+const T* pad_for_bands(const Conv2dShape& s, const Bands<T>& b, const T* x, int64_t channels, T* padded,
+                       int threads) {
+  if (b.count == 1) return x;
+  pad_channels(s, b, x, channels, padded, threads);
+  return nullptr;
+}
+
+template <typename T>
+void col2im_band(const Conv2dShape& s, const Bands<T>& b, const T* col, int64_t channels, int64_t p0, int64_t p1,
+                 T* padded, int threads) {
+  const int64_t rows = s.KH * s.KW * (p1 - p0);
+#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
+  for (int64_t c = 0; c < channels; ++c) b.kernels.col2im(s, col + c * rows, p0, p1, padded + c * b.padded_size);
+}
+
+// Per-thread work memory: a band's columns, then a padded sample.
+template <typename T>
+int64_t work_size(const Conv2dShape& s, const Bands<T>& b) {
+  return s.pointwise() ? 0 : b.col_size + s.in_per_group() * b.padded_size;
+}
+
+// Runs body(n, work, gemm_threads) for every sample: samples spread over the
+// threads (each GEMM on one thread) when there are enough of them, else one
+// sample after another with every thread inside (threads == 0). Either way
+// each output element is computed the same way. Each thread's work memory is
+// work_size long; all `threads` of them exist in both cases.
 template <typename T, typename Body>
-void for_each_sample(int64_t samples, int64_t col_size, Body&& body) {
+void for_each_sample(int64_t samples, int64_t work_size, Body&& body) {
   const int threads = max_threads();
-  const bool across = threads > 1 && samples >= threads;
-  const int buffers = across ? threads : 1;
-  T* cols = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(col_size, 1) * buffers);
-  if (across) {
-    parallel_for(samples, threads, [&](int64_t n) { body(n, cols + thread_index() * col_size, 1); });
+  const int64_t lane = std::max<int64_t>(work_size, 1);
+  T* work = thread_scratch(ScratchSlot::op_columns).get<T>(lane * threads);
+  if (threads > 1 && samples >= threads) {
+    parallel_for(samples, threads, [&](int64_t n) { body(n, work + thread_index() * lane, 1); });
   } else {
-    for (int64_t n = 0; n < samples; ++n) body(n, cols, 0);
+    for (int64_t n = 0; n < samples; ++n) body(n, work, 0);
   }
 }
 
@@ -69,21 +112,39 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   if (s.in_per_group() == 1) return depthwise::forward(s, x, w, bias, y);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
-  const bool direct = s.pointwise();
-  for_each_sample<T>(s.N, columns_size(s), [&](int64_t n, T* work, int threads) {
-    T* col = work;
-    T* padded = work + k * plane;
+  const Bands<T> bands(s);
+  const int64_t lane = work_size(s, bands);
+  const int threads = max_threads();
+  for_each_sample<T>(s.N, lane, [&](int64_t n, T* work, int gemm_threads) {
+    T* padded = work + bands.col_size;
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
       T* yg = y + (n * s.O + g * og) * plane;
-      if (!direct) im2col(s, xg, cg, col, padded, threads);
-      T beta = T(0);
-      if (bias != nullptr) {  // start from the bias and let the GEMM accumulate onto it
-        for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane, yg + (o + 1) * plane, bias[g * og + o]);
-        beta = T(1);
+      // Output pixels [p0, p1): its columns, then the GEMM onto the bias.
+      const T* to_pad = nullptr;
+      auto band = [&](int64_t p0, int64_t p1, T* col, int band_threads) {
+        if (!s.pointwise()) im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, band_threads);
+        T beta = T(0);
+        if (bias != nullptr) {
+          for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane + p0, yg + o * plane + p1, bias[g * og + o]);
+          beta = T(1);
+        }
+        const T* cols = s.pointwise() ? xg + p0 : col;
+        const int64_t ld = s.pointwise() ? plane : p1 - p0;
+        gemm<T>(false, false, og, p1 - p0, k, T(1), w + g * og * k, k, cols, ld, beta, yg + p0, plane, band_threads);
+      };
+      if (s.pointwise()) {
+        band(0, plane, nullptr, gemm_threads);
+        continue;
       }
-      gemm<T>(false, false, og, plane, k, T(1), w + g * og * k, k, direct ? xg : col, plane, beta, yg, plane,
-              threads);
+      to_pad = pad_for_bands(s, bands, xg, cg, padded, gemm_threads);
+      if (gemm_threads != 1 && bands.count >= 2 * threads) {  // one sample, many bands: spread them
+        parallel_for(bands.count, threads, [&](int64_t i) {
+          band(bands.first(i), bands.last(i, s), work + thread_index() * lane, 1);
+        });
+      } else {
+        for (int64_t i = 0; i < bands.count; ++i) band(bands.first(i), bands.last(i, s), work, gemm_threads);
+      }
     }
   });
 }
@@ -93,19 +154,27 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
   if (s.in_per_group() == 1) return depthwise::backward_input(s, dy, w, dx);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t in_plane = s.H * s.W;
-  const bool direct = s.pointwise();
-  for_each_sample<T>(s.N, columns_size(s), [&](int64_t n, T* work, int threads) {
+  const Bands<T> bands(s);
+  for_each_sample<T>(s.N, work_size(s, bands), [&](int64_t n, T* work, int threads) {
     T* col = work;
-    T* padded = work + k * plane;
+    T* padded = work + bands.col_size;
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* dyg = dy + (n * s.O + g * og) * plane;
       T* dxg = dx + (n * s.C + g * cg) * in_plane;
-      if (direct) {
+      if (s.pointwise()) {
         gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), dxg, plane, threads);
         continue;
       }
-      gemm<T>(true, false, k, plane, og, T(1), w + g * og * k, k, dyg, plane, T(0), col, plane, threads);
-      col2im(s, col, cg, dxg, padded, threads);
+      // Each band's columns, then their sum into the padded sample, band by band.
+      std::fill(padded, padded + cg * bands.padded_size, T(0));
+      for (int64_t i = 0; i < bands.count; ++i) {
+        const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
+        gemm<T>(true, false, k, p1 - p0, og, T(1), w + g * og * k, k, dyg + p0, plane, T(0), col, p1 - p0,
+                threads);
+        col2im_band(s, bands, col, cg, p0, p1, padded, threads);
+      }
+#pragma omp parallel for schedule(static) if (threads != 1 && cg > 1)
+      for (int64_t c = 0; c < cg; ++c) bands.kernels.crop(s, padded + c * bands.padded_size, dxg + c * in_plane);
     }
   });
 }
@@ -116,14 +185,15 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t weight_size = s.O * k, partial_size = weight_size + s.O;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
-  const bool direct = s.pointwise();
-  // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T
-  // (the GEMM then packs only the narrow dy_g, never the wide im2col matrix),
-  // then the bias gradient's sums over space while dy_g is still in cache.
+  const Bands<T> bands(s);
+  // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T,
+  // band by band (the GEMM then packs only the narrow dy_g, never the wide
+  // im2col matrix), then the bias gradient's sums over space while dy_g is
+  // still in cache.
   T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * partial_size);
-  for_each_sample<T>(chunks, columns_size(s), [&](int64_t chunk, T* work, int threads) {
+  for_each_sample<T>(chunks, work_size(s, bands), [&](int64_t chunk, T* work, int threads) {
     T* col = work;
-    T* padded = work + k * plane;
+    T* padded = work + bands.col_size;
     T* out = partials + chunk * partial_size;
     T* bias_sums = out + weight_size;
     const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
@@ -131,9 +201,18 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
       for (int64_t g = 0; g < s.groups; ++g) {
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
-        if (!direct) im2col(s, xg, cg, col, padded, threads);
-        gemm<T>(false, true, k, og, plane, T(1), direct ? xg : col, plane, dyg, plane, n == first ? T(0) : T(1),
-                out + g * k * og, og, threads);
+        if (s.pointwise()) {
+          gemm<T>(false, true, k, og, plane, T(1), xg, plane, dyg, plane, n == first ? T(0) : T(1), out + g * k * og,
+                  og, threads);
+          continue;
+        }
+        const T* to_pad = pad_for_bands(s, bands, xg, cg, padded, threads);
+        for (int64_t i = 0; i < bands.count; ++i) {
+          const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
+          im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, threads);
+          gemm<T>(false, true, k, og, p1 - p0, T(1), col, p1 - p0, dyg + p0, plane,
+                  n == first && i == 0 ? T(0) : T(1), out + g * k * og, og, threads);
+        }
       }
       if (dbias != nullptr)
         for (int64_t o = 0; o < s.O; ++o) {

@@ -25,14 +25,19 @@ struct PaddedLayout {
   int64_t tap(const Conv2dShape& s, int64_t kh, int64_t kw) const { return at(kh * s.dil_h, kw * s.dil_w); }
 };
 
-// x: one H x W input plane; col: its KH * KW rows of OH * OW columns,
-//   col[kh * KW + kw][oh * OW + ow] = x[oh*sh + kh*dh - ph][ow*sw + kw*dw - pw] (0 outside);
-// padded: PaddedLayout(s).size() elements of scratch.
-// col2im is the adjoint: dx = the sum of col's taps at those positions.
+// One input channel, over a band of output pixels [p0, p1) (flat oh * OW + ow):
+//   pad: padded (PaddedLayout(s).size() elements) = the channel's zero-padded,
+//     phase-split copy;
+//   im2col: col[kh * KW + kw][p - p0] = x[oh*sh + kh*dh - ph][ow*sw + kw*dw - pw]
+//     (0 outside the input), read from padded; rows p1 - p0 apart;
+//   col2im, its adjoint: padded += col's taps at those positions;
+//   crop: dx (H x W) = the input part of padded.
 template <typename T>
 struct ColumnKernels {
-  void (*im2col_channel)(const Conv2dShape& s, const T* x, T* col, T* padded);
-  void (*col2im_channel)(const Conv2dShape& s, const T* col, T* dx, T* padded);
+  void (*pad)(const Conv2dShape& s, const T* x, T* padded);
+  void (*im2col)(const Conv2dShape& s, const T* padded, int64_t p0, int64_t p1, T* col);
+  void (*col2im)(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T* padded);
+  void (*crop)(const Conv2dShape& s, const T* padded, T* dx);
 };
 
 FASTNN_DECLARE_ISA_TABLES(ColumnKernels, conv_columns)

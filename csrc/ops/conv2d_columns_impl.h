@@ -34,35 +34,61 @@ inline void gather_strided(T* __restrict to, const T* __restrict from, int64_t n
 }
 
 template <typename T>
-void im2col_channel(const Conv2dShape& s, const T* x, T* col, T* padded) {
+void pad(const Conv2dShape& s, const T* x, T* padded) {
   const PaddedLayout p(s);
   std::fill(padded, padded + p.size(), T(0));
   for (int64_t h = 0; h < s.H; ++h)
     for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
       gather_strided(padded + at, x + h * s.W + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
     });
-  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
+}
+
+// Walks the row pieces of output pixels [p0, p1): a partial first row, whole
+// rows, a partial last row. f(band offset, padded offset from the tap's run
+// start, count); whole rows pass the same count every time, so their loop is
+// the plain one.
+template <typename F>
+inline void for_band_rows(const Conv2dShape& s, int64_t row_step, int64_t p0, int64_t p1, F&& f) {
+  const int64_t n = p1 - p0;
+  int64_t oh = p0 / s.OW, at = 0;
+  if (p0 % s.OW != 0) {
+    at = std::min(s.OW - p0 % s.OW, n);
+    f(int64_t(0), oh * row_step + p0 % s.OW, at);
+    ++oh;
+  }
+  for (; at + s.OW <= n; at += s.OW, ++oh) f(at, oh * row_step, s.OW);
+  if (at < n) f(at, oh * row_step, n - at);
+}
+
+template <typename T>
+void im2col(const Conv2dShape& s, const T* padded, int64_t p0, int64_t p1, T* col) {
+  const PaddedLayout p(s);
   for (int64_t kh = 0; kh < s.KH; ++kh)
     for (int64_t kw = 0; kw < s.KW; ++kw) {
-      T* __restrict row = col + (kh * s.KW + kw) * s.out_plane();
+      T* __restrict row = col + (kh * s.KW + kw) * (p1 - p0);
       const T* __restrict in = padded + p.tap(s, kh, kw);
-      for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, in += row_step)
-        for (int64_t ow = 0; ow < ow_count; ++ow) row[ow] = in[ow];
+      for_band_rows(s, s.stride_h * p.wq, p0, p1, [&](int64_t to, int64_t from, int64_t count) {
+        for (int64_t i = 0; i < count; ++i) row[to + i] = in[from + i];
+      });
     }
 }
 
 template <typename T>
-void col2im_channel(const Conv2dShape& s, const T* col, T* dx, T* padded) {
+void col2im(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T* padded) {
   const PaddedLayout p(s);
-  std::fill(padded, padded + p.size(), T(0));
-  const int64_t ow_count = s.OW, row_step = s.stride_h * p.wq;
   for (int64_t kh = 0; kh < s.KH; ++kh)
     for (int64_t kw = 0; kw < s.KW; ++kw) {
-      const T* __restrict row = col + (kh * s.KW + kw) * s.out_plane();
+      const T* __restrict row = col + (kh * s.KW + kw) * (p1 - p0);
       T* __restrict out = padded + p.tap(s, kh, kw);
-      for (int64_t oh = 0; oh < s.OH; ++oh, row += ow_count, out += row_step)
-        for (int64_t ow = 0; ow < ow_count; ++ow) out[ow] += row[ow];
+      for_band_rows(s, s.stride_h * p.wq, p0, p1, [&](int64_t from, int64_t to, int64_t count) {
+        for (int64_t i = 0; i < count; ++i) out[to + i] += row[from + i];
+      });
     }
+}
+
+template <typename T>
+void crop(const Conv2dShape& s, const T* padded, T* dx) {
+  const PaddedLayout p(s);
   for (int64_t h = 0; h < s.H; ++h) {
     T* to = dx + h * s.W;
     for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
@@ -73,7 +99,7 @@ void col2im_channel(const Conv2dShape& s, const T* col, T* dx, T* padded) {
 
 template <typename T>
 ColumnKernels<T> column_kernels() {
-  return {&im2col_channel<T>, &col2im_channel<T>};
+  return {&pad<T>, &im2col<T>, &col2im<T>, &crop<T>};
 }
 
 }  // namespace
