@@ -25,6 +25,9 @@ CONV_CASES = [
     (1, 3, 5, 6, 3, (1, 1), (1, 1), (1, 1), (1, 1), 3),      # depthwise, padding past the kernel's reach
     (1, 2, 4, 5, 2, (6, 5), (1, 1), (2, 2), (1, 1), 2),      # depthwise, more taps than the kernels' registers
     (2, 180, 15, 15, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # im2col in bands of 64 pixels, across rows
+    (2, 32, 7, 7, 2, (3, 3), (1, 1), (1, 1), (1, 1), 2),     # one output per group: backward as a depthwise forward
+    (1, 32, 9, 11, 6, (3, 2), (1, 1), (2, 1), (2, 1), 2),    # backward input as a forward: uneven pads, dilated
+    (1, 16, 5, 5, 4, (3, 3), (1, 1), (3, 3), (1, 1), 1),     # padding past the kernel's reach: col2im backward
 ]
 
 

@@ -1,24 +1,43 @@
 // The im2col / col2im channel kernels, written once as plain loops and
 // compiled per ISA: included only by ops/conv2d_columns_<isa>.cpp after they
-// define FASTNN_ISA_NAMESPACE.
+// define FASTNN_ISA_NAMESPACE and FASTNN_VECTOR_BYTES.
 #include <algorithm>
 #include <cstdint>
 
+#include "core/simd_impl.h"
 #include "ops/conv2d_columns.h"
 
 namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// Visits input row h one phase at a time: f(padded index of its first column,
-// that input column w0); the phase holds columns w0, w0 + stride_w, ... at
-// consecutive padded indices, so each visit is a plain strided copy loop.
+// Visits the input rows one phase at a time: f(h, padded index of row h's
+// first column in the phase, that input column w0); the phase holds columns
+// w0, w0 + stride_w, ... at consecutive padded indices, so each visit is a
+// plain strided copy loop. The divisions are done once per phase, not per row.
 template <typename F>
-inline void for_row_phases(const Conv2dShape& s, const PaddedLayout& p, int64_t h, F&& f) {
+inline void for_row_phases(const Conv2dShape& s, const PaddedLayout& p, F&& f) {
   for (int64_t phase = 0; phase < p.phases; ++phase) {
     const int64_t w0 = ((phase - s.pad_w) % p.phases + p.phases) % p.phases;  // (w0 + pad_w) % phases == phase
-    if (w0 < s.W) f(p.at(h + s.pad_h, w0 + s.pad_w), w0);
+    if (w0 >= s.W) continue;
+    const int64_t first = p.at(s.pad_h, w0 + s.pad_w);
+    for (int64_t h = 0; h < s.H; ++h) f(h, first + h * p.wq, w0);
   }
+}
+
+// to[k] = from[k] for k < n, in whole vectors: a run that does not end on one
+// ends with a vector overlapping the one before (the same values written
+// twice), not a scalar loop. Runs here are short (a row of a feature map),
+// so the loop's start-up and tail would otherwise cost more than the copy.
+template <typename T>
+inline void copy_run(T* __restrict to, const T* __restrict from, int64_t n) {
+  constexpr int W = Vec<T>::width;
+  if (n < W) {
+    for (int64_t k = 0; k < n; ++k) to[k] = from[k];
+    return;
+  }
+  for (int64_t k = 0; k + W <= n; k += W) store(to + k, load(from + k));
+  if (n % W != 0) store(to + n - W, load(from + n - W));
 }
 
 // to[k] = from[k * stride] for k < n; strides 1 and 2 (the common ones) as
@@ -26,7 +45,7 @@ inline void for_row_phases(const Conv2dShape& s, const PaddedLayout& p, int64_t 
 template <typename T>
 inline void gather_strided(T* __restrict to, const T* __restrict from, int64_t n, int64_t stride) {
   if (stride == 1)
-    for (int64_t k = 0; k < n; ++k) to[k] = from[k];
+    copy_run(to, from, n);
   else if (stride == 2)
     for (int64_t k = 0; k < n; ++k) to[k] = from[2 * k];
   else
@@ -37,10 +56,9 @@ template <typename T>
 void pad(const Conv2dShape& s, const T* x, T* padded) {
   const PaddedLayout p(s);
   std::fill(padded, padded + p.size(), T(0));
-  for (int64_t h = 0; h < s.H; ++h)
-    for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
-      gather_strided(padded + at, x + h * s.W + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
-    });
+  for_row_phases(s, p, [&](int64_t h, int64_t at, int64_t w0) {
+    gather_strided(padded + at, x + h * s.W + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
+  });
 }
 
 // Walks the row pieces of output pixels [p0, p1): a partial first row, whole
@@ -67,9 +85,8 @@ void im2col(const Conv2dShape& s, const T* padded, int64_t p0, int64_t p1, T* co
     for (int64_t kw = 0; kw < s.KW; ++kw) {
       T* __restrict row = col + (kh * s.KW + kw) * (p1 - p0);
       const T* __restrict in = padded + p.tap(s, kh, kw);
-      for_band_rows(s, s.stride_h * p.wq, p0, p1, [&](int64_t to, int64_t from, int64_t count) {
-        for (int64_t i = 0; i < count; ++i) row[to + i] = in[from + i];
-      });
+      for_band_rows(s, s.stride_h * p.wq, p0, p1,
+                    [&](int64_t to, int64_t from, int64_t count) { copy_run(row + to, in + from, count); });
     }
 }
 
@@ -89,12 +106,10 @@ void col2im(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T* padde
 template <typename T>
 void crop(const Conv2dShape& s, const T* padded, T* dx) {
   const PaddedLayout p(s);
-  for (int64_t h = 0; h < s.H; ++h) {
+  for_row_phases(s, p, [&](int64_t h, int64_t at, int64_t w0) {
     T* to = dx + h * s.W;
-    for_row_phases(s, p, h, [&](int64_t at, int64_t w0) {
-      for (int64_t w = w0; w < s.W; w += p.phases) to[w] = padded[at++];
-    });
-  }
+    for (int64_t w = w0; w < s.W; w += p.phases) to[w] = padded[at++];
+  });
 }
 
 template <typename T>
