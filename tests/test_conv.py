@@ -28,6 +28,9 @@ CONV_CASES = [
     (2, 32, 7, 7, 2, (3, 3), (1, 1), (1, 1), (1, 1), 2),     # one output per group: backward as a depthwise forward
     (1, 32, 9, 11, 6, (3, 2), (1, 1), (2, 1), (2, 1), 2),    # backward input as a forward: uneven pads, dilated
     (1, 16, 5, 5, 4, (3, 3), (1, 1), (3, 3), (1, 1), 1),     # padding past the kernel's reach: col2im backward
+    (2, 16, 16, 16, 20, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # implicit GEMM: whole pixel vectors, a partial row block
+    (2, 16, 32, 31, 8, (3, 3), (2, 2), (1, 1), (1, 1), 1),   # implicit GEMM, strided, odd input width
+    (2, 32, 16, 16, 8, (3, 3), (1, 1), (2, 2), (2, 2), 2),   # implicit GEMM, dilated, grouped
 ]
 
 

@@ -1,6 +1,7 @@
 #include "ops/conv2d.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "core/cpu.h"
 #include "core/parallel.h"
@@ -10,6 +11,7 @@
 #include "gemm/gemm.h"
 #include "ops/conv2d_columns.h"
 #include "ops/conv2d_depthwise.h"
+#include "ops/conv2d_implicit.h"
 #include "ops/reduce.h"
 
 namespace fastnn {
@@ -115,12 +117,98 @@ void for_each_sample(int64_t samples, int64_t work_size, Body&& body) {
   }
 }
 
+// The implicit-GEMM forward's geometry, the same for every sample: per sum
+// index (input channel, tap) its run start in the padded sample; the output
+// plane cut row by row into vectors of pixels (a row's last one partial),
+// padded with empty vectors to whole tiles.
+template <typename T>
+struct ImplicitPlan {
+  ImplicitConvKernel<T> kernel;
+  PaddedLayout layout;
+  std::vector<int64_t> tap_offset, in_offset, out_offset, lanes;
+  int64_t sample_size;  // the padded sample, with a vector to spare for the partial vectors' reads
+
+  explicit ImplicitPlan(const Conv2dShape& s)
+      : kernel(FASTNN_ISA_TABLE(T, active_isa(), implicit_conv)), layout(s) {
+    for (int64_t c = 0; c < s.in_per_group(); ++c)
+      for (int64_t kh = 0; kh < s.KH; ++kh)
+        for (int64_t kw = 0; kw < s.KW; ++kw) tap_offset.push_back(c * layout.size() + layout.tap(s, kh, kw));
+    const int64_t row_step = s.stride_h * layout.wq, width = kernel.width;
+    for (int64_t oh = 0; oh < s.OH; ++oh)
+      for (int64_t ow = 0; ow < s.OW; ow += width)
+        add_vector(oh * row_step + ow, oh * s.OW + ow, std::min(width, s.OW - ow));
+    while (in_offset.size() % kernel.vectors != 0) add_vector(0, 0, 0);
+    sample_size = s.in_per_group() * layout.size() + 2 * width;
+  }
+  void add_vector(int64_t in, int64_t out, int64_t count) {
+    in_offset.push_back(in);
+    out_offset.push_back(out);
+    lanes.push_back(count);
+  }
+  int64_t tiles() const { return int64_t(in_offset.size()) / kernel.vectors; }
+
+  // Measured against im2col + GEMM: the implicit form wins once a tile's sum
+  // is long enough to amortise its stores (conv 3->32 loses 8%), and while
+  // the partial vectors ending each output row waste little (56 columns in
+  // vectors of 16: 5% slower).
+  static bool pays(const Conv2dShape& s) {
+    constexpr int64_t kMinSum = 64;
+    const int64_t width = FASTNN_ISA_TABLE(T, active_isa(), implicit_conv).width;
+    const int64_t wasted = (s.OW + width - 1) / width * width - s.OW;
+    return !s.pointwise() && s.col_rows() >= kMinSum && wasted * 16 <= s.OW;
+  }
+
+  // w's groups as the tiles read them: blocks of kernel.rows output channels,
+  // each k steps of kernel.rows weights (zero past the group's last channel).
+  std::vector<T> pack_weights(const Conv2dShape& s, const T* w) const {
+    const int64_t og = s.out_per_group(), k = s.col_rows(), mr = kernel.rows, blocks = (og + mr - 1) / mr;
+    std::vector<T> packed(s.groups * blocks * k * mr, T(0));
+    for (int64_t g = 0; g < s.groups; ++g)
+      for (int64_t o = 0; o < og; ++o)
+        for (int64_t q = 0; q < k; ++q)
+          packed[((g * blocks + o / mr) * k + q) * mr + o % mr] = w[(g * og + o) * k + q];
+    return packed;
+  }
+
+  // Output channels [0, og) of one tile of pixel vectors; w: the group's packed weights.
+  void run_tile(int64_t tile, int64_t og, int64_t k, const T* w, const T* padded, const T* bias, T* y,
+                int64_t plane) const {
+    const int64_t v = tile * kernel.vectors;
+    for (int64_t r = 0; r < og; r += kernel.rows) {
+      const int rows = int(std::min<int64_t>(kernel.rows, og - r));
+      kernel.tile[rows]({k, w + r * k, padded, tap_offset.data(), &in_offset[v], &out_offset[v], &lanes[v],
+                         bias != nullptr ? bias + r : nullptr, y + r * plane, plane});
+    }
+  }
+};
+
 }  // namespace
 
 template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   if (s.in_per_group() == 1) return depthwise::forward(s, x, w, bias, y);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
+  if (ImplicitPlan<T>::pays(s)) {  // the padded sample, then tiles of output channels x pixel vectors
+    const ImplicitPlan<T> plan(s);
+    const std::vector<T> packed = plan.pack_weights(s, w);
+    const int64_t group_weights = packed.size() / s.groups;
+    const int threads = max_threads();
+    for_each_sample<T>(s.N, plan.sample_size, [&](int64_t n, T* padded, int tile_threads) {
+      std::fill(padded + s.in_per_group() * plan.layout.size(), padded + plan.sample_size, T(0));
+      for (int64_t g = 0; g < s.groups; ++g) {
+        const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
+        T* yg = y + (n * s.O + g * og) * plane;
+        const T* wg = packed.data() + g * group_weights;
+        const T* bg = bias != nullptr ? bias + g * og : nullptr;
+        const ColumnKernels<T> columns = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
+#pragma omp parallel for schedule(static) if (tile_threads != 1 && cg > 1)
+        for (int64_t c = 0; c < cg; ++c) columns.pad(s, xg + c * s.H * s.W, padded + c * plan.layout.size());
+        parallel_for(plan.tiles(), tile_threads == 1 ? 1 : threads,
+                     [&](int64_t tile) { plan.run_tile(tile, og, k, wg, padded, bg, yg, plane); });
+      }
+    });
+    return;
+  }
   const Bands<T> bands(s);
   const int64_t lane = work_size(s, bands);
   const int threads = max_threads();

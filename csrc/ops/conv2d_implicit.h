@@ -1,0 +1,45 @@
+#pragma once
+// The convolution as an implicit GEMM, per ISA (each compiled with its own
+// flags in its own namespace): a register tile of output channels x vectors
+// of output pixels sums over (input channel, tap) straight from the padded
+// sample, so no im2col matrix is written or read.
+#include <cstdint>
+
+#include "core/cpu.h"
+
+namespace fastnn {
+
+// One tile: out[i][pixel] = bias[i] + sum over q < k of w[q * rows + i] *
+// padded[tap_offset[q] + in_offset[v] + lane] for rows i < ROWS and each
+// vector v < vectors of `width` pixels starting at out_offset[v] of an output
+// plane (rows ldy apart), of which lanes[v] are stored (0 for a vector that
+// only pads the tile). The weights are packed `rows` (the kernel's) to a
+// step, so a step's broadcasts share one pointer; every vector must be
+// readable in full.
+template <typename T>
+struct ImplicitTile {
+  int64_t k;
+  const T* w;
+  const T* padded;
+  const int64_t* tap_offset;
+  const int64_t* in_offset;
+  const int64_t* out_offset;
+  const int64_t* lanes;
+  const T* bias;  // per row; null: none
+  T* out;
+  int64_t ldy;
+};
+
+constexpr int kMaxImplicitRows = 16;
+
+// tile[r] computes r rows (1 <= r <= rows) against `vectors` vectors of
+// `width` pixels.
+template <typename T>
+struct ImplicitConvKernel {
+  void (*tile[kMaxImplicitRows + 1])(const ImplicitTile<T>& t);
+  int rows, vectors, width;
+};
+
+FASTNN_DECLARE_ISA_TABLES(ImplicitConvKernel, implicit_conv)
+
+}  // namespace fastnn

@@ -1,0 +1,6 @@
+// The implicit-GEMM convolution tiles compiled for avx2: 6 rows x 2 vectors
+// of accumulators, within its vector registers.
+#define FASTNN_ISA_NAMESPACE avx2
+#define FASTNN_VECTOR_BYTES 32
+#define FASTNN_IMPLICIT_ROWS 6
+#include "ops/conv2d_implicit_impl.h"

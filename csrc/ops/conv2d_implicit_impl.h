@@ -1,0 +1,72 @@
+// The implicit-GEMM convolution tiles, written once with GCC vector extensions
+// and compiled per ISA: included only by ops/conv2d_implicit_<isa>.cpp after
+// they define FASTNN_ISA_NAMESPACE, FASTNN_VECTOR_BYTES and
+// FASTNN_IMPLICIT_ROWS (the register tile's rows, with two vectors of pixels).
+#include <cstdint>
+#include <utility>
+
+#include "core/simd_impl.h"
+#include "ops/conv2d_implicit.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NAMESPACE {
+namespace {
+
+constexpr int kVectors = 2;
+
+template <typename T, int ROWS>
+void implicit_tile(const ImplicitTile<T>& t) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  V acc[ROWS][kVectors];
+  for (int i = 0; i < ROWS; ++i)
+    for (int v = 0; v < kVectors; ++v) acc[i][v] = V{};
+  const T* in[kVectors];
+  for (int v = 0; v < kVectors; ++v) in[v] = t.padded + t.in_offset[v];
+  const T* __restrict w = t.w;
+  for (int64_t q = 0; q < t.k; ++q, w += FASTNN_IMPLICIT_ROWS) {
+    const int64_t at = t.tap_offset[q];
+    V pixels[kVectors];
+    for (int v = 0; v < kVectors; ++v) pixels[v] = load(in[v] + at);
+    for (int i = 0; i < ROWS; ++i) {
+      const V weight = broadcast(w + i);
+      for (int v = 0; v < kVectors; ++v) acc[i][v] += weight * pixels[v];
+    }
+  }
+  for (int i = 0; i < ROWS; ++i) {
+    const V bias = V{} + (t.bias != nullptr ? t.bias[i] : T(0));
+    for (int v = 0; v < kVectors; ++v) {
+      const V value = acc[i][v] + bias;
+      T* dst = t.out + i * t.ldy + t.out_offset[v];
+      if (t.lanes[v] == W) {
+        store(dst, value);
+      } else {  // the end of an output row, or a vector that only pads the tile
+        alignas(64) T spill[W];
+        store(spill, value);
+        for (int64_t j = 0; j < t.lanes[v]; ++j) dst[j] = spill[j];
+      }
+    }
+  }
+}
+
+template <typename T, int... Rows>
+ImplicitConvKernel<T> implicit_kernel(std::integer_sequence<int, Rows...>) {
+  ImplicitConvKernel<T> kernel{};
+  ((kernel.tile[Rows + 1] = &implicit_tile<T, Rows + 1>), ...);
+  kernel.rows = FASTNN_IMPLICIT_ROWS;
+  kernel.vectors = kVectors;
+  kernel.width = Vec<T>::width;
+  return kernel;
+}
+
+}  // namespace
+
+ImplicitConvKernel<float> implicit_conv_f32() {
+  return implicit_kernel<float>(std::make_integer_sequence<int, FASTNN_IMPLICIT_ROWS>{});
+}
+ImplicitConvKernel<double> implicit_conv_f64() {
+  return implicit_kernel<double>(std::make_integer_sequence<int, FASTNN_IMPLICIT_ROWS>{});
+}
+
+}  // namespace FASTNN_ISA_NAMESPACE
+}  // namespace fastnn
