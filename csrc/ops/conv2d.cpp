@@ -170,14 +170,16 @@ struct ImplicitPlan {
     return packed;
   }
 
-  // Output channels [0, og) of one tile of pixel vectors; w: the group's packed weights.
-  void run_tile(int64_t tile, int64_t og, int64_t k, const T* w, const T* padded, const T* bias, T* y,
-                int64_t plane) const {
-    const int64_t v = tile * kernel.vectors;
+  // Output channels [0, og) of tiles [first, last) of pixel vectors; w: the
+  // group's packed weights. Row blocks outside: a block's weights stay in L1
+  // while the tiles pass.
+  void run_tiles(int64_t first, int64_t last, int64_t og, int64_t k, const T* w, const T* padded, const T* bias,
+                 T* y, int64_t plane) const {
     for (int64_t r = 0; r < og; r += kernel.rows) {
       const int rows = int(std::min<int64_t>(kernel.rows, og - r));
-      kernel.tile[rows]({k, w + r * k, padded, tap_offset.data(), &in_offset[v], &out_offset[v], &lanes[v],
-                         bias != nullptr ? bias + r : nullptr, y + r * plane, plane});
+      for (int64_t v = first * kernel.vectors; v < last * kernel.vectors; v += kernel.vectors)
+        kernel.tile[rows]({k, w + r * k, padded, tap_offset.data(), &in_offset[v], &out_offset[v], &lanes[v],
+                           bias != nullptr ? bias + r : nullptr, y + r * plane, plane});
     }
   }
 };
@@ -203,8 +205,11 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
         const ColumnKernels<T> columns = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
 #pragma omp parallel for schedule(static) if (tile_threads != 1 && cg > 1)
         for (int64_t c = 0; c < cg; ++c) columns.pad(s, xg + c * s.H * s.W, padded + c * plan.layout.size());
-        parallel_for(plan.tiles(), tile_threads == 1 ? 1 : threads,
-                     [&](int64_t tile) { plan.run_tile(tile, og, k, wg, padded, bg, yg, plane); });
+        if (tile_threads == 1 || threads == 1)
+          plan.run_tiles(0, plan.tiles(), og, k, wg, padded, bg, yg, plane);
+        else  // one sample at a time: its tiles spread over the threads
+          parallel_for(plan.tiles(), threads,
+                       [&](int64_t tile) { plan.run_tiles(tile, tile + 1, og, k, wg, padded, bg, yg, plane); });
       }
     });
     return;
