@@ -327,13 +327,21 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   // band by band (the GEMM then packs only the narrow dy_g, never the wide
   // im2col matrix). The bias gradient's sums over space come first: reading
   // dy row by row brings it into cache at a pace the prefetcher follows, which
-  // the GEMM's packing (many rows at once) does not.
-  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(chunks, 1) * partial_size);
-  for_each_sample<T>(chunks, work_size(s, bands), [&](int64_t chunk, T* work, int threads) {
-    T* col = work;
+  // the GEMM's packing (many rows at once) does not. A batch of one chunk also
+  // splits its bands into groups, each summed into a partial of its own, so
+  // that threads can share them; how many depends on the shape alone.
+  constexpr int64_t kBandGroups = 4;
+  const int64_t band_groups = chunks == 1 ? std::min(kBandGroups, bands.count) : 1;
+  const int64_t items = chunks * band_groups;
+  const int64_t lane = work_size(s, bands);
+  const int max_threads_here = max_threads();
+  T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(items, 1) * partial_size);
+  for_each_sample<T>(chunks, lane, [&](int64_t chunk, T* work, int threads) {
     T* padded = work + bands.col_size;
-    T* out = partials + chunk * partial_size;
-    T* bias_sums = out + weight_size;
+    T* chunk_partials = partials + chunk * band_groups * partial_size;
+    for (int64_t bg = 1; bg < band_groups; ++bg)  // only the first group's partial has the bias sums
+      std::fill(chunk_partials + bg * partial_size + weight_size, chunk_partials + (bg + 1) * partial_size, T(0));
+    T* bias_sums = chunk_partials + weight_size;
     const int64_t first = chunk * kBatchChunk, last = std::min(s.N, first + kBatchChunk);
     for (int64_t n = first; n < last; ++n) {
       if (dbias != nullptr)
@@ -345,30 +353,39 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
         const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
         const T* dyg = dy + (n * s.O + g * og) * plane;
         if (s.pointwise()) {
-          gemm<T>(false, true, k, og, plane, T(1), xg, plane, dyg, plane, n == first ? T(0) : T(1), out + g * k * og,
-                  og, threads);
+          gemm<T>(false, true, k, og, plane, T(1), xg, plane, dyg, plane, n == first ? T(0) : T(1),
+                  chunk_partials + g * k * og, og, threads);
           continue;
         }
         const T* to_pad = pad_for_bands(s, bands, xg, cg, padded, threads);
-        for (int64_t i = 0; i < bands.count; ++i) {
-          const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
-          im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, threads);
-          gemm<T>(false, true, k, og, p1 - p0, T(1), col, p1 - p0, dyg + p0, plane,
-                  n == first && i == 0 ? T(0) : T(1), out + g * k * og, og, threads);
-        }
+        auto band_group = [&](int64_t bg, T* col, int gemm_threads) {
+          T* out = chunk_partials + bg * partial_size + g * k * og;
+          const int64_t b0 = bands.count * bg / band_groups, b1 = bands.count * (bg + 1) / band_groups;
+          for (int64_t i = b0; i < b1; ++i) {
+            const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
+            im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, gemm_threads);
+            gemm<T>(false, true, k, og, p1 - p0, T(1), col, p1 - p0, dyg + p0, plane,
+                    n == first && i == b0 ? T(0) : T(1), out, og, gemm_threads);
+          }
+        };
+        if (band_groups > 1 && threads != 1 && max_threads_here > 1)
+          parallel_for(band_groups, max_threads_here,
+                       [&](int64_t bg) { band_group(bg, work + thread_index() * lane, 1); });
+        else
+          for (int64_t bg = 0; bg < band_groups; ++bg) band_group(bg, work, threads);
       }
     }
   });
-  // dw[g * og + o][i] = sum over chunks, in order, of partial[chunk][g][i][o]
-  // (and likewise the bias): the chunks summed element by element into the
+  // dw[g * og + o][i] = sum over chunks and band groups, in order, of
+  // partial[item][g][i][o] (and likewise the bias): summed element by element into the
   // first (contiguous runs that vectorise), then each group's k x og sum
   // transposed into place.
-  if (chunks == 0) std::fill(partials, partials + partial_size, T(0));  // an empty batch
+  if (items == 0) std::fill(partials, partials + partial_size, T(0));  // an empty batch
   constexpr int64_t kRun = 4096;
-#pragma omp parallel for schedule(static) if (partial_size * chunks >= 32768)
+#pragma omp parallel for schedule(static) if (partial_size * items >= 32768)
   for (int64_t first = 0; first < partial_size; first += kRun) {
     const int64_t last = std::min(partial_size, first + kRun);
-    for (int64_t c = 1; c < chunks; ++c)
+    for (int64_t c = 1; c < items; ++c)
       for (int64_t i = first; i < last; ++i) partials[i] += partials[c * partial_size + i];
   }
   for (int64_t g = 0; g < s.groups; ++g) transpose(k, og, partials + g * k * og, og, dw + g * og * k, k);
