@@ -31,6 +31,7 @@ CONV_CASES = [
     (2, 16, 16, 16, 20, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # implicit GEMM: whole pixel vectors, a partial row block
     (2, 16, 32, 31, 8, (3, 3), (2, 2), (1, 1), (1, 1), 1),   # implicit GEMM, strided, odd input width
     (2, 32, 16, 16, 8, (3, 3), (1, 1), (2, 2), (2, 2), 2),   # implicit GEMM, dilated, grouped
+    (1, 16, 34, 34, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),   # implicit GEMM along the padded rows (vectors of 8, 16)
 ]
 
 
@@ -74,7 +75,8 @@ def test_conv2d_gradcheck(case):
                                   (64, 8, 12, 12, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
                                   (1, 16, 20, 20, 16, (3, 3), (1, 1), (1, 1), (1, 1), 1),
                                   (8, 16, 12, 12, 32, (3, 3), (2, 1), (1, 1), (1, 2), 16),  # depthwise x2
-                                  (1, 180, 16, 16, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1)])  # bands over threads
+                                  (1, 180, 16, 16, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # bands over threads
+                                  (1, 16, 34, 34, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1)])  # implicit tiles over threads
 def test_conv2d_bitwise_equal_for_1_and_2_threads(each_isa, threads, case):
     x, w, b = _conv_inputs(case, np.float32)
     stride, padding, dilation, groups = case[6:]

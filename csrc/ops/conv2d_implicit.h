@@ -9,13 +9,19 @@
 
 namespace fastnn {
 
+// Where a vector's lanes go in the output plane: lanes [lane, lane + count)
+// to pixels [out, out + count). A vector holds at most two runs (the end of an
+// output row and the start of the next); lanes in neither are not stored.
+struct PixelRun {
+  int64_t lane, count, out;
+};
+
 // One tile: out[i][pixel] = bias[i] + sum over q < k of w[q * rows + i] *
 // padded[tap_offset[q] + in_offset[v] + lane] for rows i < ROWS and each
-// vector v < vectors of `width` pixels starting at out_offset[v] of an output
-// plane (rows ldy apart), of which lanes[v] are stored (0 for a vector that
-// only pads the tile). The weights are packed `rows` (the kernel's) to a
-// step, so a step's broadcasts share one pointer; every vector must be
-// readable in full.
+// vector v < vectors of `width` lanes, stored by runs[2 v] and runs[2 v + 1]
+// into an output plane (rows ldy apart). The weights are packed `rows` (the
+// kernel's) to a step, so a step's broadcasts share one pointer; every
+// vector must be readable in full.
 template <typename T>
 struct ImplicitTile {
   int64_t k;
@@ -23,8 +29,7 @@ struct ImplicitTile {
   const T* padded;
   const int64_t* tap_offset;
   const int64_t* in_offset;
-  const int64_t* out_offset;
-  const int64_t* lanes;
+  const PixelRun* runs;
   const T* bias;  // per row; null: none
   T* out;
   int64_t ldy;

@@ -37,13 +37,15 @@ void implicit_tile(const ImplicitTile<T>& t) {
     const V bias = V{} + (t.bias != nullptr ? t.bias[i] : T(0));
     for (int v = 0; v < kVectors; ++v) {
       const V value = acc[i][v] + bias;
-      T* dst = t.out + i * t.ldy + t.out_offset[v];
-      if (t.lanes[v] == W) {
-        store(dst, value);
-      } else {  // the end of an output row, or a vector that only pads the tile
+      T* row = t.out + i * t.ldy;
+      const PixelRun* runs = t.runs + 2 * v;
+      if (runs[0].count == W) {
+        store(row + runs[0].out, value);
+      } else {  // lanes across the end of an output row, or a vector that only pads the tile
         alignas(64) T spill[W];
         store(spill, value);
-        for (int64_t j = 0; j < t.lanes[v]; ++j) dst[j] = spill[j];
+        for (int r = 0; r < 2; ++r)
+          for (int64_t j = 0; j < runs[r].count; ++j) row[runs[r].out + j] = spill[runs[r].lane + j];
       }
     }
   }
