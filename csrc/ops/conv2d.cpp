@@ -237,9 +237,11 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
         for (int64_t c = 0; c < cg; ++c) columns.pad(s, xg + c * s.H * s.W, padded + c * plan.layout.size());
         if (tile_threads == 1 || threads == 1)
           plan.run_tiles(0, plan.tiles(), og, k, wg, padded, bg, yg, plane);
-        else  // one sample at a time: its tiles spread over the threads
-          parallel_for(plan.tiles(), threads,
-                       [&](int64_t tile) { plan.run_tiles(tile, tile + 1, og, k, wg, padded, bg, yg, plane); });
+        else  // one sample at a time: a contiguous run of its tiles per thread
+          parallel_for(threads, threads, [&](int64_t part) {
+            plan.run_tiles(plan.tiles() * part / threads, plan.tiles() * (part + 1) / threads, og, k, wg, padded, bg,
+                           yg, plane);
+          });
       }
     });
     return;
