@@ -68,6 +68,19 @@ def test_forward_matches_reference(each_isa, mode, reverse):
 
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("mode", MODES)
+def test_forward_projects_the_input_in_chunks(each_isa, mode, reverse):
+    # 7 steps of 160 x 4H pre-activations pass the kernel's 512 KiB chunk of
+    # input projections: the steps are projected a few at a time.
+    p = _layer(mode, T=7, B=160, I=5, H=64, seed=4)
+    y, h_n, *_ = _C.rnn_forward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], reverse)
+    ry, rh, _ = reference.rnn_layer(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"],
+                                    reverse)
+    np.testing.assert_allclose(y, ry, atol=1e-12)
+    np.testing.assert_allclose(h_n, rh, atol=1e-12)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("mode", MODES)
 def test_backward_through_time_matches_finite_differences(each_isa, mode, reverse):
     p = _layer(mode, T=4, B=2, I=3, H=4, seed=1)
     g = rng(7)

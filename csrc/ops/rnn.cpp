@@ -79,13 +79,19 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
   // Over several steps W_hh^T (H x G) is laid out once, so that every step's
   // GEMM reads it in place instead of transposing it again (rows padded so they
   // do not all fall into the same cache sets when G is a power of two); a
-  // single step (a cell) multiplies by W_hh as it is.
-  const bool transpose_once = s.T > 1;
+  // single step (a cell) multiplies by W_hh as it is. Likewise W_ih^T (I x G)
+  // when the input side is projected in more than one chunk.
+  const bool transpose_once = s.T > 1, input_once = s.T > chunk;
   const int64_t ld = padded_ld(G);
   T* w_hh_t = nullptr;
+  T* w_ih_t = nullptr;
   if (transpose_once) {
-    w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * H);
+    w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * (H + (input_once ? s.I : 0)));
     transpose(G, H, w_hh, H, w_hh_t, ld);
+  }
+  if (input_once) {
+    w_ih_t = w_hh_t + ld * H;
+    transpose(G, s.I, w_ih, s.I, w_ih_t, ld);
   }
   int64_t first_t = 0;  // the chunk's lowest step; xg row block k holds step first_t + k
   for (int64_t i = 0; i < s.T; ++i) {
@@ -94,7 +100,10 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
       const int64_t steps = std::min(chunk, s.T - i);
       first_t = s.reverse ? t - steps + 1 : t;
       fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
-      gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
+      if (input_once)
+        gemm<T>(false, false, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih_t, ld, T(1), xg, G);
+      else
+        gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
     }
     T* x_side = xg + (t - first_t) * B * G;
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
