@@ -77,6 +77,17 @@ void pack_block(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t cols
 // each stored column by column (the last panel's unused rows are never read).
 template <typename T>
 void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc, int mr, T* dst) {
+  if (A.row_stride() == 1) {  // a transposed A: p outside, so that each p's mc values are one contiguous run
+    // (panel by panel, kc short runs far apart would thrash L1 once per panel)
+    for (int64_t p = 0; p < kc; ++p) {
+      const T* __restrict from = A.at(i0, p0 + p);
+      for (int64_t ip = 0; ip < mc; ip += mr) {
+        T* __restrict to = dst + ip * kc + p * mr;
+        for (int64_t i = 0; i < std::min<int64_t>(mr, mc - ip); ++i) to[i] = from[ip + i];
+      }
+    }
+    return;
+  }
   for (int64_t ip = 0; ip < mc; ip += mr, dst += mr * kc)
     pack_block(A.at(i0 + ip, p0), A.row_stride(), A.col_stride(), std::min<int64_t>(mr, mc - ip), kc, dst, mr);
 }
