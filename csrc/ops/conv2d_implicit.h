@@ -6,8 +6,14 @@
 #include <cstdint>
 
 #include "core/cpu.h"
+#include "ops/conv2d.h"
 
 namespace fastnn {
+
+// The forward as an implicit GEMM (conv2d_implicit.cpp), when that pays for
+// this shape; returns false, having done nothing, when it does not.
+template <typename T>
+bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y);
 
 // Where a vector's lanes go in the output plane: lanes [lane, lane + count)
 // to pixels [out, out + count). A vector holds at most two runs (the end of an
