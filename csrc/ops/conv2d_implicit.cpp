@@ -48,23 +48,23 @@ struct ImplicitPlan {
     if (along_padded_rows(s, width)) {
       const int64_t end = (s.OH - 1) * row_step + s.OW;
       for (int64_t q = 0; q < end; q += width) {
-        PixelRun pieces[2] = {{0, 0, 0}, {0, 0, 0}};
+        PixelRun pieces[2] = {};  // at most two: a vector is no wider than a padded row
         int used = 0;
         for (int64_t j = 0; j < width && q + j < end; ++j) {
           const int64_t oh = (q + j) / row_step, ow = (q + j) % row_step;
-          if (ow >= s.OW) continue;
-          PixelRun& run = pieces[used > 0 && pieces[used - 1].lane + pieces[used - 1].count == j ? used - 1 : used++];
-          if (run.count == 0) run = {j, 0, oh * s.OW + ow};
-          ++run.count;
+          if (ow >= s.OW) continue;  // a pixel between two output rows
+          const bool extends = used > 0 && pieces[used - 1].lane + pieces[used - 1].count == j;
+          if (!extends) pieces[used++] = {j, 0, oh * s.OW + ow};
+          ++pieces[used - 1].count;
         }
         add_vector(q, pieces[0], pieces[1]);
       }
     } else {
       for (int64_t oh = 0; oh < s.OH; ++oh)
         for (int64_t ow = 0; ow < s.OW; ow += width)
-          add_vector(oh * row_step + ow, {0, std::min(width, s.OW - ow), oh * s.OW + ow}, {0, 0, 0});
+          add_vector(oh * row_step + ow, {0, std::min(width, s.OW - ow), oh * s.OW + ow}, {});
     }
-    while (in_offset.size() % kernel.vectors != 0) add_vector(0, {0, 0, 0}, {0, 0, 0});
+    while (in_offset.size() % kernel.vectors != 0) add_vector(0, {}, {});
     sample_size = s.in_per_group() * layout.size() + 2 * width;
   }
   void add_vector(int64_t in, PixelRun first, PixelRun second) {
