@@ -47,13 +47,6 @@ struct Bands {
   int64_t last(int64_t band, const Conv2dShape& s) const { return std::min(s.out_plane(), (band + 1) * size); }
 };
 
-// Every thread over the channels unless threads == 1 (its sample's own thread).
-template <typename T>
-void pad_channels(const Conv2dShape& s, const Bands<T>& b, const T* x, int64_t channels, T* padded, int threads) {
-#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
-  for (int64_t c = 0; c < channels; ++c) b.kernels.pad(s, x + c * s.H * s.W, padded + c * b.padded_size);
-}
-
 // A band's columns from the padded sample; with x, each channel is padded first
 // (a sample of one band: its padded channel is then still in L1).
 template <typename T>
@@ -73,7 +66,7 @@ template <typename T>
 const T* pad_for_bands(const Conv2dShape& s, const Bands<T>& b, const T* x, int64_t channels, T* padded,
                        int threads) {
   if (b.count == 1) return x;
-  pad_channels(s, b, x, channels, padded, threads);
+  pad_channels(s, b.kernels, x, channels, padded, threads);
   return nullptr;
 }
 
@@ -227,7 +220,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   const int64_t band_groups = chunks == 1 ? std::min(kBandGroups, bands.count) : 1;
   const int64_t items = chunks * band_groups;
   const int64_t lane = work_size(s, bands);
-  const int max_threads_here = max_threads();
+  const int all_threads = max_threads();
   T* partials = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(items, 1) * partial_size);
   for_each_sample<T>(chunks, lane, [&](int64_t chunk, T* work, int threads) {
     T* padded = work + bands.col_size;
@@ -261,8 +254,8 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
                     n == first && i == b0 ? T(0) : T(1), out, og, gemm_threads);
           }
         };
-        if (band_groups > 1 && threads != 1 && max_threads_here > 1)
-          parallel_for(band_groups, max_threads_here,
+        if (band_groups > 1 && threads != 1 && all_threads > 1)
+          parallel_for(band_groups, all_threads,
                        [&](int64_t bg) { band_group(bg, work + thread_index() * lane, 1); });
         else
           for (int64_t bg = 0; bg < band_groups; ++bg) band_group(bg, work, threads);

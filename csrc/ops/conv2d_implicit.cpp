@@ -129,8 +129,7 @@ bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bia
       T* yg = y + (n * s.O + g * og) * plane;
       const T* wg = packed.data() + g * group_weights;
       const T* bg = bias != nullptr ? bias + g * og : nullptr;
-#pragma omp parallel for schedule(static) if (tile_threads != 1 && cg > 1)
-      for (int64_t c = 0; c < cg; ++c) columns.pad(s, xg + c * s.H * s.W, padded + c * plan.layout.size());
+      pad_channels(s, columns, xg, cg, padded, tile_threads);
       if (tile_threads == 1 || threads == 1)
         plan.run_tiles(0, plan.tiles(), og, k, wg, padded, bg, yg, plane);
       else  // one sample at a time: a contiguous run of its tiles per thread

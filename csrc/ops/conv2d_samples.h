@@ -1,11 +1,12 @@
 #pragma once
-// How the convolution's per-sample passes share the threads.
+// How the convolution's per-sample passes share the threads, and pad their input.
 #include <algorithm>
 #include <cstdint>
 
 #include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
+#include "ops/conv2d_columns.h"
 
 namespace fastnn {
 
@@ -24,6 +25,16 @@ void for_each_sample(int64_t samples, int64_t work_size, Body&& body) {
   } else {
     for (int64_t n = 0; n < samples; ++n) body(n, work, 0);
   }
+}
+
+// Pads `channels` input planes into consecutive padded copies: every thread
+// over the channels unless threads == 1 (a sample on its own thread).
+template <typename T>
+void pad_channels(const Conv2dShape& s, const ColumnKernels<T>& kernels, const T* x, int64_t channels, T* padded,
+                  int threads) {
+  const int64_t padded_size = PaddedLayout(s).size();
+#pragma omp parallel for schedule(static) if (threads != 1 && channels > 1)
+  for (int64_t c = 0; c < channels; ++c) kernels.pad(s, x + c * s.H * s.W, padded + c * padded_size);
 }
 
 }  // namespace fastnn
