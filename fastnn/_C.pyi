@@ -58,10 +58,10 @@ def layer_norm_forward(input: np.ndarray, weight: np.ndarray | None = None, bias
     """(output, mean, rstd): each row of the 2-D input normalised, then * weight + bias."""
 
 def max_pool2d_backward(grad_output: np.ndarray, indices: np.ndarray, input_shape: Sequence[int], kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> np.ndarray:
-    """Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap)."""
+    """Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap); indices as max_pool2d_forward returned them."""
 
-def max_pool2d_forward(input: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool) -> tuple:
-    """(output, indices): window maxima of an NCHW input and their flat positions in each input plane."""
+def max_pool2d_forward(input: np.ndarray, kernel_size: tuple[int, int], stride: tuple[int, int], padding: tuple[int, int], dilation: tuple[int, int], ceil_mode: bool, window_offsets: bool = False) -> tuple:
+    """(output, indices): window maxima of an NCHW input and their flat positions in each input plane (int64); with window_offsets, for 2x2 windows of stride 2 without padding, their offsets 2 * dh + dw in the window (uint8) instead."""
 
 def measure_fma_peak_gflops(threads: int) -> float:
     """float32 FMA GFLOP/s of the active ISA, measured on `threads` threads."""

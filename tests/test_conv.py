@@ -138,6 +138,70 @@ def test_max_pool2d_ties_nan_and_long_rows(each_isa, dtype, kernel, stride, padd
     np.testing.assert_array_equal(indices, want_idx)
 
 
+def _window_offsets(flat, width):
+    """The 2x2 window offset 2 * dh + dw of flat positions in a plane `width` wide."""
+    oh, ow = np.indices(flat.shape[-2:])
+    return (flat // width - 2 * oh) * 2 + (flat % width - 2 * ow)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("height,width,ceil_mode", [(4, 32, True), (6, 70, False), (7, 9, False), (3, 2, False),
+                                                    (5, 37, False), (2, 66, False)])
+def test_max_pool2d_2x2_window_offsets(each_isa, dtype, height, width, ceil_mode):
+    # widths around every vector size (whole blocks, a padded last block, an odd last column)
+    x = rng(11).integers(-3, 3, (2, 3, height, width)).astype(dtype)  # few levels: many ties
+    x[rng(12).random(x.shape) < 0.05] = np.nan
+    args = ((2, 2), (2, 2), (0, 0), (1, 1), ceil_mode)
+    want, want_idx = reference.max_pool2d(x, *args)
+    out, flat = _C.max_pool2d_forward(x, *args)
+    out_offsets, offsets = _C.max_pool2d_forward(x, *args, window_offsets=True)
+    assert flat.dtype == np.int64 and offsets.dtype == np.uint8
+    np.testing.assert_array_equal(out, want)
+    np.testing.assert_array_equal(out_offsets, want)
+    np.testing.assert_array_equal(flat, want_idx)
+    np.testing.assert_array_equal(offsets, _window_offsets(want_idx, width))
+    dy = rng(13).standard_normal(want.shape).astype(dtype)
+    want_dx = reference.max_pool2d_backward(dy, want_idx, x.shape)
+    for indices in (flat, offsets):
+        np.testing.assert_array_equal(_C.max_pool2d_backward(dy, indices, list(x.shape), *args), want_dx)
+
+
+def test_max_pool2d_window_offsets_only_for_2x2():
+    x = rng(14).standard_normal((1, 2, 6, 6))
+    _, indices = _C.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1), (1, 1), False, window_offsets=True)
+    assert indices.dtype == np.int64  # other windows keep flat positions
+    with pytest.raises(TypeError, match="indices must be int64"):
+        _C.max_pool2d_backward(np.ones((1, 2, 3, 3)), indices.astype(np.uint8), [1, 2, 6, 6], (3, 3), (2, 2),
+                               (1, 1), (1, 1), False)
+    with pytest.raises(TypeError, match="indices must be int64"):
+        _C.max_pool2d_backward(np.ones((1, 2, 3, 3)), np.zeros((1, 2, 3, 3), np.int32), [1, 2, 6, 6], (2, 2),
+                               (2, 2), (0, 0), (1, 1), False)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int64])
+def test_max_pool2d_2x2_backward_ignores_indices_outside_the_window(each_isa, dtype):
+    # an index naming no input of its window writes no gradient, even one 2^32 past it (no 32-bit wrap)
+    if dtype == np.uint8:
+        indices = np.resize(np.array([4, 255], dtype), (1, 2, 2, 20))
+    else:
+        oh, ow = np.indices((2, 20))
+        corners = 2 * oh * 40 + 2 * ow
+        indices = corners + np.resize(np.array([-1, 2, 2**32, 2**32 + 1, 2**32 + 40, 80, 42]), (1, 2, 2, 20))
+    dx = _C.max_pool2d_backward(np.ones((1, 2, 2, 20)), indices, [1, 2, 4, 40], (2, 2), (2, 2), (0, 0), (1, 1), False)
+    assert (dx == 0).all()
+
+
+def test_max_pool2d_layer_keeps_window_offsets_for_backward():
+    x = fastnn.tensor(rng(15).standard_normal((2, 3, 8, 8)), requires_grad=True)
+    out = F.max_pool2d(x, 2)
+    assert out.grad_fn.ctx.indices.dtype == np.uint8
+    out.backward(fastnn.ones(*out.shape))
+    _, flat = reference.max_pool2d(x.detach().numpy(), (2, 2), (2, 2))
+    np.testing.assert_array_equal(x.grad.numpy(), reference.max_pool2d_backward(np.ones(out.shape), flat, x.shape))
+    out, indices = F.max_pool2d(x, 2, return_indices=True)
+    assert indices.dtype == np.int64
+
+
 @pytest.mark.parametrize("kernel,stride,padding,ceil_mode,count_include_pad,divisor", [
     ((2, 2), (2, 2), (0, 0), False, True, None), ((3, 3), (2, 2), (1, 1), True, False, None),
     ((3, 3), (2, 2), (1, 1), True, True, None), ((2, 3), (1, 2), (1, 1), False, True, 5),

@@ -46,52 +46,68 @@ Pool2dShape pool_shape(const char* fn, const std::vector<int64_t>& x, Pair kerne
 
 std::vector<py::ssize_t> out_dims(const std::vector<int64_t>& x, int64_t oh, int64_t ow) { return {x[0], x[1], oh, ow}; }
 
-py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
+// Calls body with a typed pointer to indices: int64 flat positions, or uint8
+// offsets in the window where the shape has them.
+template <typename Body>
+auto with_indices(const Pool2dShape& s, py::array& indices, Body&& body) {
+  if (indices.dtype().is(py::dtype::of<int64_t>())) return body(static_cast<int64_t*>(indices.mutable_data()));
+  if (indices.dtype().is(py::dtype::of<uint8_t>()) && max_pool2d_has_window_offsets(s))
+    return body(static_cast<uint8_t*>(indices.mutable_data()));
+  throw py::type_error("max_pool2d: indices must be int64 (or uint8 for 2x2 windows of stride 2 without padding), "
+                       "got " + std::string(py::str(indices.dtype())) + " " + shape_str(indices));
+}
+
+py::tuple max_forward(const py::array& x, Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode,
+                      bool window_offsets) {
   check_float_array(x, "input");
   const Pool2dShape s = pool_shape("max_pool2d", dims_of(x), kernel, stride, padding, dilation, ceil_mode);
   if ((s.H + 2 * s.pad_h + 1) * (s.W + 2 * s.pad_w) > std::numeric_limits<int32_t>::max())  // 32-bit lanes
     throw py::value_error("max_pool2d: input planes of " + dims_str(dims_of(x)) + " are too large (at most 2^31 " +
                           "elements with padding)");
   py::array y = new_array(x.dtype(), out_dims(dims_of(x), s.OH, s.OW));
-  py::array indices = new_array(py::dtype::of<int64_t>(), out_dims(dims_of(x), s.OH, s.OW));
+  const bool offsets = window_offsets && max_pool2d_has_window_offsets(s);
+  py::array indices = new_array(offsets ? py::dtype::of<uint8_t>() : py::dtype::of<int64_t>(),
+                                out_dims(dims_of(x), s.OH, s.OW));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = data_of<T>(x);
     T* py_ = mutable_data_of<T>(y);
-    int64_t* pi = static_cast<int64_t*>(indices.mutable_data());
-    py::gil_scoped_release release;
-    max_pool2d_forward<T>(s, px, py_, pi);
-    return 0;
+    return with_indices(s, indices, [&](auto* pi) {
+      py::gil_scoped_release release;
+      max_pool2d_forward<T>(s, px, py_, pi);
+      return 0;
+    });
   });
   return py::make_tuple(y, indices);
 }
 
-py::array max_backward(const py::array& dy, const py::array& indices, const std::vector<int64_t>& input_shape,
+py::array max_backward(const py::array& dy, py::array indices, const std::vector<int64_t>& input_shape,
                        Pair kernel, Pair stride, Pair padding, Pair dilation, bool ceil_mode) {
   check_float_array(dy, "grad_output");
   const Pool2dShape s = pool_shape("max_pool2d", input_shape, kernel, stride, padding, dilation, ceil_mode);
-  if (!indices.dtype().is(py::dtype::of<int64_t>()) || !(indices.flags() & py::array::c_style))
-    throw py::type_error("max_pool2d: indices must be a C-contiguous int64 array, got " +
-                         std::string(py::str(indices.dtype())) + " " + shape_str(indices));
   check_shape(dy, "grad_output", out_dims(input_shape, s.OH, s.OW));
+  if (!(indices.flags() & py::array::c_style))
+    throw py::type_error("max_pool2d: indices must be C-contiguous, got a non-contiguous " + shape_str(indices));
   check_aligned(indices, "indices");
   check_shape(indices, "indices", dims_of(dy));
-  const int64_t plane = input_shape[2] * input_shape[3];
-  const int64_t* pi = static_cast<const int64_t*>(indices.data());
-  const py::ssize_t count = indices.size();  // array::size() multiplies the shape on every call
-  const bool scatters = max_pool2d_backward_scatters(s);  // a scatter writes where the indices say
-  for (py::ssize_t i = 0; scatters && i < count; ++i)
-    if (pi[i] < -1 || pi[i] >= plane)
-      throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
-                            std::to_string(plane) + " elements");
-  py::array dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
-  dispatch_float(dy, [&](auto zero) {
-    using T = decltype(zero);
-    const T* pdy = data_of<T>(dy);
-    T* pdx = mutable_data_of<T>(dx);
-    py::gil_scoped_release release;
-    max_pool2d_backward<T>(s, pdy, pi, pdx);
-    return 0;
+  py::array dx;
+  with_indices(s, indices, [&](auto* pi) {
+    const int64_t plane = input_shape[2] * input_shape[3];
+    const py::ssize_t count = indices.size();  // array::size() multiplies the shape on every call
+    const bool scatters = max_pool2d_backward_scatters(s);  // a scatter writes where the indices say
+    for (py::ssize_t i = 0; scatters && i < count; ++i)
+      if (pi[i] < -1 || pi[i] >= plane)
+        throw py::index_error("max_pool2d: index " + std::to_string(pi[i]) + " is outside an input plane of " +
+                              std::to_string(plane) + " elements");
+    dx = new_array(dy.dtype(), std::vector<py::ssize_t>(input_shape.begin(), input_shape.end()));
+    return dispatch_float(dy, [&](auto zero) {
+      using T = decltype(zero);
+      const T* pdy = data_of<T>(dy);
+      T* pdx = mutable_data_of<T>(dx);
+      py::gil_scoped_release release;
+      max_pool2d_backward<T>(s, pdy, pi, pdx);
+      return 0;
+    });
   });
   return dx;
 }
@@ -176,12 +192,15 @@ py::array adaptive_backward(const py::array& dy, const std::vector<int64_t>& inp
 
 void bind_pool(py::module_& m) {
   m.def("max_pool2d_forward", &max_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
-        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"),
-        "(output, indices): window maxima of an NCHW input and their flat positions in each input plane.");
+        py::arg("padding"), py::arg("dilation"), py::arg("ceil_mode"), py::arg("window_offsets") = false,
+        "(output, indices): window maxima of an NCHW input and their flat positions in each input plane (int64); "
+        "with window_offsets, for 2x2 windows of stride 2 without padding, their offsets 2 * dh + dw in the "
+        "window (uint8) instead.");
   m.def("max_pool2d_backward", &max_backward, py::arg("grad_output").noconvert(), py::arg("indices").noconvert(),
         py::arg("input_shape"), py::arg("kernel_size"), py::arg("stride"), py::arg("padding"), py::arg("dilation"),
         py::arg("ceil_mode"),
-        "Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap).");
+        "Gradient of max_pool2d_forward: grad_output at the saved argmax positions (summed where windows overlap); "
+        "indices as max_pool2d_forward returned them.");
   m.def("avg_pool2d_forward", &avg_forward, py::arg("input").noconvert(), py::arg("kernel_size"), py::arg("stride"),
         py::arg("padding"), py::arg("ceil_mode"), py::arg("count_include_pad"), py::arg("divisor_override"),
         "Window means of an NCHW input (divisor_override <= 0: none).");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "core/cpu.h"
@@ -59,46 +60,54 @@ struct AdaptiveCells {
 
 }  // namespace
 
-template <typename T>
-void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices) {
+bool max_pool2d_has_window_offsets(const Pool2dShape& s) { return is_2x2(s); }
+
+template <typename T, typename Index>
+void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, Index* indices) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
-  const bool two_by_two = is_2x2(s);
   const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
-  if (two_by_two) {
+  if (is_2x2(s)) {
+    const auto max_2x2 = planes.template max_2x2_of<Index>().forward;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
     for (int64_t p = 0; p < s.planes; ++p)
-      planes.max_2x2(s.OH, s.OW, s.W, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
+      max_2x2(s.OH, s.OW, s.W, x + p * in_plane, y + p * out_plane, indices + p * out_plane);
     return;
   }
-  const MaxPoolTaps taps(s);
+  if constexpr (std::is_same_v<Index, int64_t>) {
+    const MaxPoolTaps taps(s);
 #pragma omp parallel if (s.planes * in_plane >= kParallelMinElements)
-  {
-    std::vector<T> rows(s.KH * taps.padded_width, -std::numeric_limits<T>::infinity());
+    {
+      std::vector<T> rows(s.KH * taps.padded_width, -std::numeric_limits<T>::infinity());
 #pragma omp for schedule(static)
-    for (int64_t p = 0; p < s.planes; ++p)
-      planes.max_window(s, taps, x + p * in_plane, y + p * out_plane, indices + p * out_plane, rows.data());
+      for (int64_t p = 0; p < s.planes; ++p)
+        planes.max_window(s, taps, x + p * in_plane, y + p * out_plane, indices + p * out_plane, rows.data());
+    }
   }
 }
 
 bool max_pool2d_backward_scatters(const Pool2dShape& s) { return !is_2x2(s); }
 
-template <typename T>
-void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indices, T* dx) {
+template <typename T, typename Index>
+void max_pool2d_backward(const Pool2dShape& s, const T* dy, const Index* indices, T* dx) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW;
-  const bool two_by_two = is_2x2(s);
   const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
+  if (is_2x2(s)) {
+    const auto max_2x2 = planes.template max_2x2_of<Index>().backward;
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
-  for (int64_t p = 0; p < s.planes; ++p) {
-    T* out = dx + p * in_plane;
-    const T* grad = dy + p * out_plane;
-    const int64_t* at = indices + p * out_plane;
-    if (two_by_two) {
-      planes.max_2x2_backward(s.H, s.W, s.OH, s.OW, grad, at, out);
-      continue;
+    for (int64_t p = 0; p < s.planes; ++p)
+      max_2x2(s.H, s.W, s.OH, s.OW, dy + p * out_plane, indices + p * out_plane, dx + p * in_plane);
+    return;
+  }
+  if constexpr (std::is_same_v<Index, int64_t>) {
+#pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
+    for (int64_t p = 0; p < s.planes; ++p) {
+      T* out = dx + p * in_plane;
+      const T* grad = dy + p * out_plane;
+      const int64_t* at = indices + p * out_plane;
+      std::fill(out, out + in_plane, T(0));
+      for (int64_t i = 0; i < out_plane; ++i)
+        if (at[i] >= 0) out[at[i]] += grad[i];
     }
-    std::fill(out, out + in_plane, T(0));
-    for (int64_t i = 0; i < out_plane; ++i)
-      if (at[i] >= 0) out[at[i]] += grad[i];
   }
 }
 
@@ -120,43 +129,14 @@ inline AvgPlan plan_avg(const Pool2dShape& s, bool count_include_pad, int64_t di
   return plan;
 }
 
-// 2x2 stride-2 average without padding: every window holds 4 inputs, summed
-// row by row as the general path does.
-template <typename T>
-void avg_pool_2x2(const Pool2dShape& s, const T* __restrict in, T* __restrict out, T scale) {
-  const int64_t OH = s.OH, OW = s.OW, W = s.W;
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    const T* r0 = in + 2 * oh * W;
-    const T* r1 = r0 + W;
-    for (int64_t ow = 0; ow < OW; ++ow)
-      out[oh * OW + ow] = ((r0[2 * ow] + r0[2 * ow + 1]) + (r1[2 * ow] + r1[2 * ow + 1])) * scale;
-  }
-}
-
-// Its adjoint: each input gets its window's share; inputs no window covers
-// (an odd last row or column) get zero.
-template <typename T>
-void avg_pool_2x2_backward(const Pool2dShape& s, const T* __restrict grad, T* __restrict out, T scale) {
-  const int64_t OH = s.OH, OW = s.OW, W = s.W;
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    T* r0 = out + 2 * oh * W;
-    T* r1 = r0 + W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const T share = grad[oh * OW + ow] * scale;
-      r0[2 * ow] = r0[2 * ow + 1] = r1[2 * ow] = r1[2 * ow + 1] = share;
-    }
-    for (int64_t w = 2 * OW; w < W; ++w) r0[w] = r1[w] = T(0);
-  }
-  std::fill(out + 2 * OH * W, out + s.H * W, T(0));
-}
-
 template <typename T>
 void avg_pool2d_forward(const Pool2dShape& s, const T* x, T* y, bool count_include_pad, int64_t divisor) {
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
   if (is_2x2(s)) {
     const T scale = T(1.0 / double(divisor > 0 ? divisor : 4));
+    const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
-    for (int64_t p = 0; p < s.planes; ++p) avg_pool_2x2(s, x + p * in_plane, y + p * out_plane, scale);
+    for (int64_t p = 0; p < s.planes; ++p) planes.avg_2x2(s.OH, s.OW, s.W, x + p * in_plane, y + p * out_plane, scale);
     return;
   }
   const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
@@ -179,8 +159,10 @@ void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_in
   const int64_t in_plane = s.H * s.W, out_plane = s.OH * s.OW, W = s.W;
   if (is_2x2(s)) {
     const T scale = T(1.0 / double(divisor > 0 ? divisor : 4));
+    const PoolPlaneKernels<T> planes = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
 #pragma omp parallel for schedule(static) if (s.planes * in_plane >= kParallelMinElements)
-    for (int64_t p = 0; p < s.planes; ++p) avg_pool_2x2_backward(s, dy + p * out_plane, dx + p * in_plane, scale);
+    for (int64_t p = 0; p < s.planes; ++p)
+      planes.avg_2x2_backward(s.H, s.W, s.OH, s.OW, dy + p * out_plane, dx + p * in_plane, scale);
     return;
   }
   const AvgPlan plan = plan_avg(s, count_include_pad, divisor);
@@ -246,8 +228,10 @@ void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t 
 }
 
 #define FASTNN_INSTANTIATE_POOL(T)                                                                       \
-  template void max_pool2d_forward<T>(const Pool2dShape&, const T*, T*, int64_t*);                       \
-  template void max_pool2d_backward<T>(const Pool2dShape&, const T*, const int64_t*, T*);                \
+  template void max_pool2d_forward<T, int64_t>(const Pool2dShape&, const T*, T*, int64_t*);              \
+  template void max_pool2d_forward<T, uint8_t>(const Pool2dShape&, const T*, T*, uint8_t*);              \
+  template void max_pool2d_backward<T, int64_t>(const Pool2dShape&, const T*, const int64_t*, T*);       \
+  template void max_pool2d_backward<T, uint8_t>(const Pool2dShape&, const T*, const uint8_t*, T*);       \
   template void avg_pool2d_forward<T>(const Pool2dShape&, const T*, T*, bool, int64_t);                  \
   template void avg_pool2d_backward<T>(const Pool2dShape&, const T*, T*, bool, int64_t);                 \
   template void adaptive_avg_pool2d_forward<T>(int64_t, int64_t, int64_t, int64_t, int64_t, const T*, T*); \

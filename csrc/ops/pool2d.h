@@ -11,15 +11,18 @@ struct Pool2dShape {
   int64_t OH, OW;
 };
 
-// indices: flat h * W + w of each maximum in its input plane, as PyTorch returns.
-template <typename T>
-void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, int64_t* indices);
-// s as in forward. Windows of 2x2, stride 2, write each input of a window once,
-// from the index's offset in it (whatever the index, nothing outside the
-// window is written); other windows scatter to the indices, which must lie in
-// [-1, H * W).
-template <typename T>
-void max_pool2d_backward(const Pool2dShape& s, const T* dy, const int64_t* indices, T* dx);
+// indices (Index int64_t): flat h * W + w of each maximum in its input plane,
+// as PyTorch returns; or (Index uint8_t, only where max_pool2d_has_window_offsets)
+// its offset in the window, 2 * dh + dw: an eighth of the bytes, for autograd.
+template <typename T, typename Index>
+void max_pool2d_forward(const Pool2dShape& s, const T* x, T* y, Index* indices);
+bool max_pool2d_has_window_offsets(const Pool2dShape& s);
+// s and indices as in forward. Windows of 2x2, stride 2, write each input of a
+// window once, from the index's offset in it (whatever the index, nothing
+// outside the window is written); other windows scatter to the indices, which
+// must lie in [-1, H * W).
+template <typename T, typename Index>
+void max_pool2d_backward(const Pool2dShape& s, const T* dy, const Index* indices, T* dx);
 bool max_pool2d_backward_scatters(const Pool2dShape& s);
 
 // divisor <= 0: the window size (count_include_pad) or its valid part.

@@ -16,68 +16,184 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// Selects, not branches, on the maximum's offset in its window (scanned in
-// PyTorch's order), in 32-bit lanes like the values, so that the loop vectorises.
-template <typename T>
-void max_2x2(int64_t OH, int64_t OW, int64_t W, const T* __restrict in, T* __restrict out, int64_t* __restrict idx) {
-  const int32_t w = int32_t(W);
-  for (int64_t oh = 0; oh < OH; ++oh) {
-    const T* r0 = in + 2 * oh * W;
-    const T* r1 = r0 + W;
-    const int64_t base = 2 * oh * W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const T b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-      T best = r0[2 * ow];
-      int32_t offset = 0;
-      bool take = (b > best) | (b != b);  // larger, or NaN
-      best = take ? b : best;
-      offset = take ? 1 : offset;
-      take = (c > best) | (c != c);
-      best = take ? c : best;
-      offset = take ? w : offset;
-      take = (d > best) | (d != d);
-      best = take ? d : best;
-      offset = take ? w + 1 : offset;
-      out[oh * OW + ow] = best;
-      idx[oh * OW + ow] = base + 2 * ow + offset;
-    }
+// N lanes of Lane: as wide as the ISA's vectors, or narrower for the last
+// windows of a row.
+template <typename Lane, int N>
+struct Lanes {
+  typedef Lane type __attribute__((vector_size(N * sizeof(Lane))));
+};
+
+template <typename T, int N>
+using Values = typename Lanes<T, N>::type;
+template <typename T, int N>  // integers as wide as T's lanes: masks, shuffles, positions beside the values
+using Ints = typename Lanes<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>, N>::type;
+
+template <int N, typename Lane>
+inline typename Lanes<Lane, N>::type load_lanes(const Lane* p) {
+  typename Lanes<Lane, N>::type v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+template <typename Lane, typename V>
+inline void store_lanes(Lane* p, V v) {
+  std::memcpy(p, &v, sizeof v);
+}
+
+// Lanes First, First + 2, ... of the pair (a, b): the even or odd columns.
+template <int First, typename T, int N, std::size_t... Lane>
+inline Values<T, N> every_other(Values<T, N> a, Values<T, N> b, std::index_sequence<Lane...>) {
+  return __builtin_shuffle(a, b, Ints<T, N>{First + 2 * int(Lane)...});
+}
+
+// Half (0 or 1) of a and b alternating, a_0 b_0 a_1 b_1 ...: its lane i is
+// lane Half * N + i of that sequence.
+template <int Half, typename T, int N, std::size_t... Lane>
+inline Values<T, N> interleave(Values<T, N> a, Values<T, N> b, std::index_sequence<Lane...>) {
+  return __builtin_shuffle(a, b, Ints<T, N>{((Half * N + int(Lane)) % 2 * N + (Half * N + int(Lane)) / 2)...});
+}
+
+// A vector of windows' first inputs' flat positions: corner, corner + 2, ...
+template <int N, std::size_t... Lane>
+inline typename Lanes<int64_t, N>::type window_corners(int64_t corner, std::index_sequence<Lane...>) {
+  return corner + typename Lanes<int64_t, N>::type{int64_t(2 * Lane)...};
+}
+
+// Where each of a vector of 2x2 windows has its maximum, in one of two
+// encodings: its flat position in the plane (what PyTorch returns) or its
+// offset in the window, 2 * dh + dw, in a byte (an eighth of the memory
+// traffic, what autograd keeps). corner: the first window's flat position.
+template <typename T, typename Index, int N>
+inline typename Lanes<Index, N>::type encode_window_offsets(Ints<T, N> offset, int64_t corner, int32_t w) {
+  using Encoded = typename Lanes<Index, N>::type;
+  if constexpr (std::is_same_v<Index, uint8_t>)
+    return __builtin_convertvector(offset, Encoded);
+  else
+    return window_corners<N>(corner, std::make_index_sequence<N>{}) +
+           __builtin_convertvector((offset & 1) + (offset >> 1) * w, Encoded);
+}
+
+// The window offsets (0-3) indices name; -1 for a position outside the window.
+template <typename T, typename Index, int N>
+inline Ints<T, N> decode_window_offsets(typename Lanes<Index, N>::type indices, int64_t corner, int32_t w) {
+  using P = Ints<T, N>;
+  if constexpr (std::is_same_v<Index, uint8_t>) {
+    // One width step at a time: GCC widens bytes straight to 32 or 64 bits lane by lane.
+    const auto shorts = __builtin_convertvector(indices, typename Lanes<int16_t, N>::type);
+    const auto ints = __builtin_convertvector(shorts, typename Lanes<int32_t, N>::type);
+    const P offset = __builtin_convertvector(ints, P);
+    return offset > 3 ? P{} - 1 : offset;
+  } else {
+    const auto relative = indices - window_corners<N>(corner, std::make_index_sequence<N>{});
+    // Its high half must be zero too: a far index must not wrap onto the window.
+    const P low = __builtin_convertvector(relative, P), high = __builtin_convertvector(relative >> 32, P);
+    const P at = high == 0 ? low : P{} - 1;
+    return at == 0 ? P{} : at == 1 ? P{} + 1 : at == w ? P{} + 2 : at == w + 1 ? P{} + 3 : P{} - 1;
   }
 }
 
-// Its adjoint: every input of a window is written, the gradient at the
-// window's maximum and zero elsewhere (no zero fill, no scatter); inputs no
-// window covers (an odd last row or column) get zero.
-template <typename T>
-void max_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __restrict grad,
-                      const int64_t* __restrict idx, T* __restrict out) {
-  const int32_t w = int32_t(W);
+// block(lanes, first) for first in [first, end), N at a time while N fit,
+// then the rest N / 2, N / 4, ..., 1 at a time; lanes is
+// std::integral_constant<int, count>.
+template <int N, typename Block>
+inline void in_vectors(int64_t first, int64_t end, Block&& block) {
+  for (; first + N <= end; first += N) block(std::integral_constant<int, N>{}, first);
+  if constexpr (N > 1) in_vectors<N / 2>(first, end, block);
+}
+
+// The 2x2 windows of a plane, a vector of them at a time: reduce(taps, first,
+// corner) gets the windows' four inputs as vectors (top left, top right,
+// bottom left, bottom right), and the first window's output and input positions.
+template <typename T, typename Reduce>
+void for_2x2_windows(int64_t OH, int64_t OW, int64_t W, const T* in, Reduce&& reduce) {
+  for (int64_t oh = 0; oh < OH; ++oh)
+    in_vectors<Vec<T>::width>(0, OW, [&](auto lanes, int64_t ow) {
+      constexpr int N = decltype(lanes)::value;
+      const auto each = std::make_index_sequence<N>{};
+      const int64_t corner = 2 * oh * W + 2 * ow;
+      const Values<T, N> top0 = load_lanes<N>(in + corner), top1 = load_lanes<N>(in + corner + N);
+      const Values<T, N> bottom0 = load_lanes<N>(in + corner + W), bottom1 = load_lanes<N>(in + corner + W + N);
+      const Values<T, N> taps[4] = {every_other<0, T, N>(top0, top1, each), every_other<1, T, N>(top0, top1, each),
+                                    every_other<0, T, N>(bottom0, bottom1, each),
+                                    every_other<1, T, N>(bottom0, bottom1, each)};
+      reduce(taps, oh * OW + ow, corner);
+    });
+}
+
+// Writes every input of a plane once, a vector of 2x2 windows at a time:
+// gradients(lanes, first, corner, g) gives the windows' four inputs'
+// gradients, with lanes, first and corner as for_2x2_windows; inputs no window
+// covers (an odd last row or column) get zero.
+template <typename T, typename Gradients>
+void for_2x2_inputs(int64_t H, int64_t W, int64_t OH, int64_t OW, T* out, Gradients&& gradients) {
   for (int64_t oh = 0; oh < OH; ++oh) {
     T* r0 = out + 2 * oh * W;
     T* r1 = r0 + W;
-    const int64_t base = 2 * oh * W;
-    for (int64_t ow = 0; ow < OW; ++ow) {
-      const T g = grad[oh * OW + ow];
-      const int32_t at = int32_t(idx[oh * OW + ow] - base) - int32_t(2 * ow);  // 32-bit lanes: vectorises
-      const T g0 = at == 0 ? g : T(0), g1 = at == 1 ? g : T(0), g2 = at == w ? g : T(0), g3 = at == w + 1 ? g : T(0);
-      r0[2 * ow] = g0;
-      r0[2 * ow + 1] = g1;
-      r1[2 * ow] = g2;
-      r1[2 * ow + 1] = g3;
-    }
+    in_vectors<Vec<T>::width>(0, OW, [&](auto lanes, int64_t ow) {
+      constexpr int N = decltype(lanes)::value;
+      const auto each = std::make_index_sequence<N>{};
+      Values<T, N> g[4];
+      gradients(lanes, oh * OW + ow, 2 * oh * W + 2 * ow, g);
+      store_lanes(r0 + 2 * ow, interleave<0, T, N>(g[0], g[1], each));
+      store_lanes(r0 + 2 * ow + N, interleave<1, T, N>(g[0], g[1], each));
+      store_lanes(r1 + 2 * ow, interleave<0, T, N>(g[2], g[3], each));
+      store_lanes(r1 + 2 * ow + N, interleave<1, T, N>(g[2], g[3], each));
+    });
     for (int64_t col = 2 * OW; col < W; ++col) r0[col] = r1[col] = T(0);
   }
   std::fill(out + 2 * OH * W, out + H * W, T(0));
 }
 
-template <typename T>
-struct IndexLanes {  // one int64 per lane of T
-  typedef int64_t type __attribute__((vector_size(Vec<T>::width * sizeof(int64_t))));
-};
+// The maximum of each window, chosen by selects in PyTorch's scan order (a
+// NaN wins, a later NaN over an earlier one), and where it lies.
+template <typename T, typename Index>
+void max_2x2(int64_t OH, int64_t OW, int64_t W, const T* __restrict in, T* __restrict out, Index* __restrict idx) {
+  const int32_t w = int32_t(W);
+  for_2x2_windows(OH, OW, W, in, [&](const auto& taps, int64_t first, int64_t corner) {
+    using V = std::decay_t<decltype(taps[0])>;
+    constexpr int N = sizeof(V) / sizeof(T);
+    using P = Ints<T, N>;
+    V best = taps[0];
+    P offset = P{};
+    for (int tap = 1; tap < 4; ++tap) {
+      const P take = (taps[tap] > best) | (taps[tap] != taps[tap]);  // larger, or NaN
+      best = take ? taps[tap] : best;
+      offset = take ? P{} + tap : offset;
+    }
+    store_lanes(out + first, best);
+    store_lanes(idx + first, encode_window_offsets<T, Index, N>(offset, corner, w));
+  });
+}
 
-template <typename T, std::size_t... Lane>
-inline typename Vec<T>::type even_lanes(typename Vec<T>::type a, typename Vec<T>::type b,
-                                        std::index_sequence<Lane...>) {
-  return __builtin_shuffle(a, b, IntLanes<T>{2 * Lane...});
+// Its adjoint: the gradient at each window's maximum, zero at its other three
+// inputs (no zero fill, no scatter; an index outside its window writes none).
+template <typename T, typename Index>
+void max_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __restrict grad,
+                      const Index* __restrict idx, T* __restrict out) {
+  const int32_t w = int32_t(W);
+  for_2x2_inputs(H, W, OH, OW, out, [&](auto lanes, int64_t first, int64_t corner, auto& g) {
+    constexpr int N = decltype(lanes)::value;
+    const Values<T, N> dy = load_lanes<N>(grad + first);
+    const Ints<T, N> at = decode_window_offsets<T, Index, N>(load_lanes<N>(idx + first), corner, w);
+    for (int tap = 0; tap < 4; ++tap) g[tap] = at == tap ? dy : Values<T, N>{};
+  });
+}
+
+template <typename T>
+void avg_2x2(int64_t OH, int64_t OW, int64_t W, const T* __restrict in, T* __restrict out, T scale) {
+  for_2x2_windows(OH, OW, W, in, [&](const auto& taps, int64_t first, int64_t) {
+    store_lanes(out + first, ((taps[0] + taps[1]) + (taps[2] + taps[3])) * scale);
+  });
+}
+
+// Its adjoint: each input gets its window's share.
+template <typename T>
+void avg_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __restrict grad, T* __restrict out,
+                      T scale) {
+  for_2x2_inputs(H, W, OH, OW, out, [&](auto lanes, int64_t first, int64_t, auto& g) {
+    const auto share = load_lanes<decltype(lanes)::value>(grad + first) * scale;
+    for (int tap = 0; tap < 4; ++tap) g[tap] = share;
+  });
 }
 
 // The inputs of one tap for a vector of outputs: src[j * stride]. A
@@ -89,7 +205,7 @@ inline typename Vec<T>::type strided_load(const T* src, int64_t stride) {
   if constexpr (kStride == 1) {
     return load(src);
   } else if constexpr (kStride == 2) {
-    return even_lanes<T>(load(src), load(src + W), std::make_index_sequence<W>{});
+    return every_other<0, T, W>(load(src), load(src + W), std::make_index_sequence<W>{});
   } else {
     alignas(64) T lanes[W];
     for (int j = 0; j < W; ++j) lanes[j] = src[j * stride];
@@ -108,8 +224,8 @@ void max_window_rows(const Pool2dShape& s, const MaxPoolTaps& taps, const T* __r
   using V = typename Vec<T>::type;
   using P = IntLanes<T>;
   using Pos = std::remove_reference_t<decltype(P{}[0])>;
-  using Index = typename IndexLanes<T>::type;
   constexpr int W = Vec<T>::width;
+  using Index = typename Lanes<int64_t, W>::type;
   const int64_t ld = taps.padded_width, sw = s.stride_w;
   alignas(64) int64_t lane_step[W];
   for (int j = 0; j < W; ++j) lane_step[j] = j * sw;
@@ -165,7 +281,11 @@ void max_window(const Pool2dShape& s, const MaxPoolTaps& taps, const T* in, T* o
 
 template <typename T>
 PoolPlaneKernels<T> plane_kernels() {
-  return {&max_2x2<T>, &max_2x2_backward<T>, &max_window<T>};
+  return {{&max_2x2<T, int64_t>, &max_2x2_backward<T, int64_t>},
+          {&max_2x2<T, uint8_t>, &max_2x2_backward<T, uint8_t>},
+          &avg_2x2<T>,
+          &avg_2x2_backward<T>,
+          &max_window<T>};
 }
 
 }  // namespace

@@ -91,9 +91,11 @@ class MaxPool2d(Function):
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, ceil_mode, indices_out):
         ctx.args = (kernel, stride, padding, dilation, ceil_mode)
-        out, indices = _C.max_pool2d_forward(x, *ctx.args)
+        # Without return_indices, 2x2 windows keep a byte per window (their offset in it), not an int64.
+        out, indices = _C.max_pool2d_forward(x, *ctx.args, window_offsets=indices_out is None)
         ctx.indices, ctx.shape = indices, list(x.shape)
-        indices_out.append(indices)  # for return_indices, with or without a graph
+        if indices_out is not None:
+            indices_out.append(indices)  # for return_indices, with or without a graph
         return out
 
     @staticmethod
@@ -116,7 +118,7 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     x, unbatched = _as_batched(input, "max_pool2d")
     kernel = _pair(kernel_size, "kernel_size")
     stride = kernel if stride is None or stride == [] else _pair(stride, "stride")
-    indices = []
+    indices = [] if return_indices else None
     out = MaxPool2d.apply(x, kernel, stride, _pair(padding, "padding"), _pair(dilation, "dilation"), bool(ceil_mode),
                           indices)
     if not return_indices:
