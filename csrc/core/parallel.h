@@ -6,18 +6,27 @@
 
 namespace fastnn {
 
-// body(i) for i in [0, count), statically split over `threads` threads.
+// body(i) for i in [0, count) on `threads` threads: split statically, or,
+// with `chunk` > 0, handed out `chunk` at a time to whichever thread is free
+// (only for tasks whose results do not depend on the thread that runs them: a
+// core slowed by other work on a shared machine then takes fewer of them).
 template <typename Body>
-void parallel_for(int64_t count, int threads, Body&& body) {
+void parallel_for(int64_t count, int threads, Body&& body, int64_t chunk = 0) {
   std::exception_ptr failure;
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
-  for (int64_t i = 0; i < count; ++i) {
+  auto run = [&](int64_t i) {
     try {
       body(i);
     } catch (...) {
 #pragma omp critical(fastnn_parallel_failure)
       if (!failure) failure = std::current_exception();
     }
+  };
+  if (chunk > 0) {
+#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk) if (threads > 1)
+    for (int64_t i = 0; i < count; ++i) run(i);
+  } else {
+#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+    for (int64_t i = 0; i < count; ++i) run(i);
   }
   if (failure) std::rethrow_exception(failure);
 }

@@ -111,6 +111,10 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 // How one call is cut into blocks and tasks. The cut depends on the thread
 // count, but every tile boundary stays on a multiple of MR / NR and K is
 // never split, so each element of C is computed the same way for any count.
+// Large products hand their tasks to whichever thread is free (dynamic
+// schedules): which thread runs one changes no bits, and a core slowed by
+// other work takes fewer. Small ones (dot, direct) split statically: there a
+// thread still waking up would leave the first thread most of the tasks.
 template <typename T>
 struct Plan {
   GemmKernel<T> kernel;
@@ -264,13 +268,13 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
         const int64_t kc = std::min<int64_t>(plan.kc, K - pc);
         const T beta_here = pc == 0 ? beta : T(1);
 
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
         for (int64_t panel = 0; panel < panels; ++panel) {
           const int64_t j = panel * k.nr;
           pack_b_panel(B, pc, jc + j, kc, std::min<int64_t>(k.nr, nc - j), k.nr, packed_b + j * kc);
         }
 
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic)
         for (int64_t task = 0; task < tasks; ++task) {
           const int64_t block = task / plan.n_splits, split = task % plan.n_splits;
           const int64_t ic = plan.block_start(block, M);
@@ -362,7 +366,7 @@ void gemm_batched(int64_t batch, bool trans_a, bool trans_b, int64_t M, int64_t 
   const Plan<T> plan(M, N, K, trans_a, trans_b, 1);
   const int64_t each = plan.workspace();
   T* workspace = thread_scratch(ScratchSlot::gemm).get<T>(each * threads);
-#pragma omp parallel for num_threads(threads) schedule(static)
+#pragma omp parallel for num_threads(threads) schedule(dynamic)
   for (int64_t b = 0; b < batch; ++b) {
     gemm_planned(plan, Operand<T>{A + b * stride_a, lda, trans_a}, Operand<T>{B + b * stride_b, ldb, trans_b},
                  M, N, K, alpha, beta, C + b * stride_c, ldc, workspace + thread_index() * each);

@@ -159,8 +159,8 @@ void attention_forward(const AttentionDims& d, const T* q, const T* k, const T* 
   const int64_t tiles = (d.lq + kQueryTile - 1) / kQueryTile;
   const int64_t tasks = d.heads * tiles;
   const int threads = threads_for<T>(d, tasks);
-  // Per thread: a scores tile, then the K^T of the head it works on. Tasks
-  // run head by head, so each thread transposes each of its heads once.
+  // Per thread: a scores tile, then the K^T of the head it works on. Threads
+  // take a head's tiles at a time, so each transposes each of its heads once.
   const int64_t ld_k = padded_ld(d.lk);
   const int64_t work_size = kQueryTile * kKeyTile + d.e * ld_k;
   T* work_all = thread_scratch(ScratchSlot::op_columns).get<T>(threads * work_size);
@@ -178,7 +178,7 @@ void attention_forward(const AttentionDims& d, const T* q, const T* k, const T* 
     }
     forward_tile(d, hd, k_t, ld_k, mask.row_stride, causal, scale, i0, out + (h * d.lq + i0) * d.ev,
                  lse + h * d.lq + i0, scores, rows);
-  });
+  }, tiles);
 }
 
 template <typename T>
@@ -193,7 +193,7 @@ void attention_backward(const AttentionDims& d, const T* q, const T* k, const T*
     backward_head(d, head_at(d, q, k, v, mask, h), mask.row_stride, causal, scale, out + h * d.lq * d.ev,
                   lse + h * d.lq, dout + h * d.lq * d.ev, dq + h * d.lq * d.e, dk + h * d.lk * d.e,
                   dv + h * d.lk * d.ev, work, rows);
-  });
+  }, 1);
 }
 
 #define FASTNN_INSTANTIATE_ATTENTION(T)                                                                            \

@@ -129,7 +129,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
       if (gemm_threads != 1 && bands.count >= 2 * threads) {  // one sample, many bands: spread them
         parallel_for(bands.count, threads, [&](int64_t i) {
           band(bands.first(i), bands.last(i, s), work + thread_index() * lane, 1);
-        });
+        }, 1);
       } else {
         for (int64_t i = 0; i < bands.count; ++i) band(bands.first(i), bands.last(i, s), work, gemm_threads);
       }
@@ -256,7 +256,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
         };
         if (band_groups > 1 && threads != 1 && all_threads > 1)
           parallel_for(band_groups, all_threads,
-                       [&](int64_t bg) { band_group(bg, work + thread_index() * lane, 1); });
+                       [&](int64_t bg) { band_group(bg, work + thread_index() * lane, 1); }, 1);
         else
           for (int64_t bg = 0; bg < band_groups; ++bg) band_group(bg, work, threads);
       }

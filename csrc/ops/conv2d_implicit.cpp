@@ -121,6 +121,8 @@ bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bia
   const int64_t group_weights = int64_t(packed.size()) / s.groups;
   const ColumnKernels<T> columns = FASTNN_ISA_TABLE(T, active_isa(), conv_columns);
   const int threads = max_threads();
+  constexpr int64_t kPartsPerThread = 4;
+  const int64_t parts = std::min<int64_t>(plan.tiles(), kPartsPerThread * threads);
   // Per sample and group: the padded input, then tiles of output channels x pixel vectors.
   for_each_sample<T>(s.N, plan.sample_size, [&](int64_t n, T* padded, int tile_threads) {
     std::fill(padded + cg * plan.layout.size(), padded + plan.sample_size, T(0));
@@ -132,11 +134,11 @@ bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bia
       pad_channels(s, columns, xg, cg, padded, tile_threads);
       if (tile_threads == 1 || threads == 1)
         plan.run_tiles(0, plan.tiles(), og, k, wg, padded, bg, yg, plane);
-      else  // one sample at a time: a contiguous run of its tiles per thread
-        parallel_for(threads, threads, [&](int64_t part) {
-          plan.run_tiles(plan.tiles() * part / threads, plan.tiles() * (part + 1) / threads, og, k, wg, padded, bg,
-                         yg, plane);
-        });
+      else  // one sample at a time: contiguous runs of its tiles, a few per thread, to whichever is free
+        parallel_for(parts, threads, [&](int64_t part) {
+          plan.run_tiles(plan.tiles() * part / parts, plan.tiles() * (part + 1) / parts, og, k, wg, padded, bg, yg,
+                         plane);
+        }, 1);
     }
   });
   return true;
