@@ -173,3 +173,15 @@ def test_clip_grad_norm_scales_only_when_needed_and_errors_on_nonfinite():
     p.grad = fastnn.tensor(np.array([np.inf, 1.0, 0.0], np.float32))
     with pytest.raises(RuntimeError, match="non-finite"):
         nn.utils.clip_grad_norm_([p], 1.0, error_if_nonfinite=True)
+
+
+def test_layer_parameters_start_on_a_cache_line():
+    # the kernels read weights in whole 64-byte vectors; NumPy alone aligns to 16
+    layers = (nn.Linear(3, 5), nn.LSTMCell(7, 9), nn.GRU(4, 6, 2), nn.Conv2d(3, 4, 3), nn.LayerNorm(7),
+              nn.Embedding(10, 4), nn.MultiheadAttention(8, 2))
+    for layer in layers:
+        for name, p in layer.named_parameters():
+            assert p.data.ctypes.data % 64 == 0, (type(layer).__name__, name)
+    linear = nn.Linear(3, 5).double()
+    assert all(p.dtype == np.float64 and p.data.ctypes.data % 64 == 0 for p in linear.parameters())
+    assert nn.LayerNorm(7).weight.detach().numpy().tolist() == [1.0] * 7

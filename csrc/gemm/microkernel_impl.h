@@ -156,10 +156,15 @@ void dot_kernel(const MicroTile<T>& t) {
       for (int i = 0; i < ROWS; ++i) acc[i][j] += av[i] * bv;
     }
   }
+  // The k tail first, apart: the lane reductions below then unroll with the
+  // accumulators kept in registers.
+  T tail[ROWS][COLS] = {};
+  for (int64_t q = p; q < t.kc; ++q)
+    for (int i = 0; i < ROWS; ++i)
+      for (int j = 0; j < COLS; ++j) tail[i][j] += a[i * a_rs + q] * b[j * b_rs + q];
   for (int i = 0; i < ROWS; ++i)
     for (int j = 0; j < COLS; ++j) {
-      T sum = reduce_lanes<T>(acc[i][j]);
-      for (int64_t q = p; q < t.kc; ++q) sum += a[i * a_rs + q] * b[j * b_rs + q];
+      const T sum = reduce_lanes<T>(acc[i][j]) + tail[i][j];
       T& dst = t.c[i * t.ldc + j];
       dst = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * dst;
     }

@@ -53,9 +53,9 @@ class MultiheadAttention(Module):
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         self.embed_dim, self.num_heads, self.head_dim = embed_dim, num_heads, embed_dim // num_heads
         self.dropout, self.batch_first = dropout, batch_first
-        self.in_proj_weight = Parameter(np.empty((3 * embed_dim, embed_dim), dtype))
+        self.in_proj_weight = Parameter._empty((3 * embed_dim, embed_dim), dtype)
         if bias:
-            self.in_proj_bias = Parameter(np.zeros(3 * embed_dim, dtype))
+            self.in_proj_bias = Parameter._empty(3 * embed_dim, dtype, fill=0)
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(embed_dim, embed_dim, bias=bias, dtype=dtype)

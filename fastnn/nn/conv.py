@@ -35,9 +35,9 @@ class Conv2d(Module):
         self.padding = padding if isinstance(padding, str) else _pair(padding, "padding")
         self.groups = groups
         dtype = np.dtype(np.float32 if dtype is None else dtype)
-        self.weight = Parameter(np.empty((out_channels, in_channels // groups) + self.kernel_size, dtype))
+        self.weight = Parameter._empty((out_channels, in_channels // groups) + self.kernel_size, dtype)
         if bias:
-            self.bias = Parameter(np.empty(out_channels, dtype))
+            self.bias = Parameter._empty(out_channels, dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -24,9 +24,9 @@ class Linear(Module):
             raise ValueError(f"Linear: sizes must be non-negative, got {in_features}, {out_features}")
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         self.in_features, self.out_features = in_features, out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype))
+        self.weight = Parameter._empty((out_features, in_features), dtype)
         if bias:
-            self.bias = Parameter(np.empty(out_features, dtype))
+            self.bias = Parameter._empty(out_features, dtype)
         else:
             self.register_parameter("bias", None)
         self.reset_parameters()

@@ -29,8 +29,8 @@ class LayerNorm(Module):
         self.normalized_shape, self.eps, self.elementwise_affine = shape, eps, elementwise_affine
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         if elementwise_affine:
-            self.weight = Parameter(np.ones(shape, dtype))
-            self.bias = Parameter(np.zeros(shape, dtype)) if bias else None
+            self.weight = Parameter._empty(shape, dtype, fill=1)
+            self.bias = Parameter._empty(shape, dtype, fill=0) if bias else None
             if not bias:
                 self.register_parameter("bias", None)
         else:
@@ -65,8 +65,8 @@ class Embedding(Module):
                                  f"got {padding_idx}")
             padding_idx %= num_embeddings
         self.num_embeddings, self.embedding_dim, self.padding_idx = num_embeddings, embedding_dim, padding_idx
-        self.weight = Parameter(np.empty((num_embeddings, embedding_dim), np.dtype(np.float32 if dtype is None
-                                                                                   else dtype)))
+        self.weight = Parameter._empty((num_embeddings, embedding_dim), np.dtype(np.float32 if dtype is None
+                                                                                   else dtype))
         self.reset_parameters()
 
     def reset_parameters(self):

@@ -47,11 +47,11 @@ class RNNBase(Module):
             layer_input = input_size if layer == 0 else hidden_size * self.directions
             for suffix in self._suffixes():
                 name = f"_l{layer}{suffix}"
-                setattr(self, "weight_ih" + name, Parameter(np.empty((gates, layer_input), dtype)))
-                setattr(self, "weight_hh" + name, Parameter(np.empty((gates, hidden_size), dtype)))
+                setattr(self, "weight_ih" + name, Parameter._empty((gates, layer_input), dtype))
+                setattr(self, "weight_hh" + name, Parameter._empty((gates, hidden_size), dtype))
                 if bias:
-                    setattr(self, "bias_ih" + name, Parameter(np.empty(gates, dtype)))
-                    setattr(self, "bias_hh" + name, Parameter(np.empty(gates, dtype)))
+                    setattr(self, "bias_ih" + name, Parameter._empty(gates, dtype))
+                    setattr(self, "bias_hh" + name, Parameter._empty(gates, dtype))
         self.reset_parameters()
 
     @property
@@ -211,11 +211,11 @@ class RNNCellBase(Module):
         self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
         dtype = np.dtype(np.float32 if dtype is None else dtype)
         gates = _GATES[self.mode] * hidden_size
-        self.weight_ih = Parameter(np.empty((gates, input_size), dtype))
-        self.weight_hh = Parameter(np.empty((gates, hidden_size), dtype))
+        self.weight_ih = Parameter._empty((gates, input_size), dtype)
+        self.weight_hh = Parameter._empty((gates, hidden_size), dtype)
         if bias:
-            self.bias_ih = Parameter(np.empty(gates, dtype))
-            self.bias_hh = Parameter(np.empty(gates, dtype))
+            self.bias_ih = Parameter._empty(gates, dtype)
+            self.bias_hh = Parameter._empty(gates, dtype)
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
