@@ -119,15 +119,15 @@ class Function:
             out = wrap(result)
             if True in needs and _grad_enabled.get():
                 out._requires_grad = True
-                out.grad_fn = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)),
+                out.grad_fn = Node(cls, ctx, tuple([a if n else None for a, n in zip(args, needs)]),
                                    (weakref.ref(out),))
             return out
-        outs = tuple(wrap(r) for r in result)
-        ctx.output_shapes = tuple(o.shape for o in outs)  # for the zeros of outputs that get no gradient
-        ctx.output_dtypes = tuple(o.dtype for o in outs)
+        outs = tuple([wrap(r) for r in result])
+        ctx.output_shapes = [o.data.shape for o in outs]  # for the zeros of outputs that get no gradient
+        ctx.output_dtypes = [o.data.dtype for o in outs]
         if True in needs and _grad_enabled.get():
-            node = Node(cls, ctx, tuple(a if n else None for a, n in zip(args, needs)),
-                        tuple(weakref.ref(o) for o in outs))
+            node = Node(cls, ctx, tuple([a if n else None for a, n in zip(args, needs)]),
+                        tuple([weakref.ref(o) for o in outs]))
             for index, out in enumerate(outs):
                 out._requires_grad = True
                 out.grad_fn = node

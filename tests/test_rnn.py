@@ -45,6 +45,37 @@ def test_cells_match_one_step_of_the_layer():
     assert nn.RNNCell(3, 5, nonlinearity="relu")(fastnn.randn(2, 3)).shape == (2, 5)
 
 
+@pytest.mark.parametrize("name", ["LSTMCell", "GRUCell", "RNNCell"])
+@pytest.mark.parametrize("batched", [True, False])
+def test_gradcheck_through_a_cell_step(name, batched):
+    # input, states and weights, in the shapes the caller gave (unbatched: 1-D)
+    fastnn.manual_seed(0)
+    cell = getattr(nn, name)(3, 4, dtype=np.float64)
+    lead = (2,) if batched else ()
+    x, h, c = (rng(i).standard_normal(lead + (n,)) for i, n in ((1, 3), (2, 4), (3, 4)))
+    lstm = name == "LSTMCell"
+
+    def step(inp, h_t, c_t=None):
+        out = cell(inp, (h_t, c_t)) if lstm else cell(inp, h_t)
+        return out[0] * 2 + out[1] if lstm else out
+    gradcheck(step, [x, h, c] if lstm else [x, h])
+    if lstm:  # only c' used: no gradient reaches h'
+        gradcheck(lambda inp: cell(inp)[1], [x])
+    weight = cell.weight_hh.detach().numpy().copy()
+    gradcheck(lambda w: _with_weight(cell, "weight_hh", w, x, h, c, lstm), [weight])
+
+
+def _with_weight(cell, name, weight, x, h, c, lstm):
+    original = getattr(cell, name)
+    object.__getattribute__(cell, "_parameters")[name] = weight
+    try:
+        out = cell(fastnn.tensor(x), (fastnn.tensor(h), fastnn.tensor(c))) if lstm else cell(fastnn.tensor(x),
+                                                                                               fastnn.tensor(h))
+        return out[0] * 2 + out[1] if lstm else out
+    finally:
+        object.__getattribute__(cell, "_parameters")[name] = original
+
+
 def test_parameter_names_shapes_and_init():
     lstm = nn.LSTM(10, 20, num_layers=2, bidirectional=True)
     names = [n for n, _ in lstm.named_parameters()]

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import functional as F
-from ..ops.rnn import recurrent_layer
+from ..ops.rnn import cell_step, recurrent_layer
 from ..tensor import Tensor, zeros
 from . import init
 from .module import Module, Parameter
@@ -227,24 +227,17 @@ class RNNCellBase(Module):
         if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: input must be (batch, {self.input_size}) or "
                              f"({self.input_size},), got shape {input.shape}")
-        unbatched = input.ndim == 1
-        x = F.reshape(input, (1, 1 if unbatched else input.shape[0], self.input_size))
-        batch = x.shape[1]
         lstm = self.mode == "LSTM"
+        state_shape = (self.hidden_size,) if input.ndim == 1 else (input.shape[0], self.hidden_size)
         h, c = (hx if lstm else (hx, None)) if hx is not None else (None, None)
         states = []
         for state, name in ((h, "hx"), (c, "cx")) if lstm else ((h, "hx"),):
-            state = zeros(batch, self.hidden_size, dtype=self.weight_hh.dtype) if state is None else state
-            state = F.reshape(state, (1, self.hidden_size)) if unbatched and state.ndim == 1 else state
-            if tuple(state.shape) != (batch, self.hidden_size):
-                raise ValueError(f"{type(self).__name__}: expected {name} of shape {(batch, self.hidden_size)}, "
-                                 f"got {state.shape}")
+            state = zeros(*state_shape, dtype=self.weight_hh.dtype) if state is None else state
+            if tuple(state.shape) != state_shape:
+                raise ValueError(f"{type(self).__name__}: expected {name} of shape {state_shape}, got {state.shape}")
             states.append(state)
-        result = recurrent_layer(x, states[0], states[1] if lstm else None, self.weight_ih, self.weight_hh,
-                                 self.bias_ih, self.bias_hh, self.mode)
-        shape = (self.hidden_size,) if unbatched else (batch, self.hidden_size)
-        h_new = F.reshape(result[1], shape)
-        return (h_new, F.reshape(result[2], shape)) if lstm else h_new
+        return cell_step(input, states[0], states[1] if lstm else None, self.weight_ih, self.weight_hh, self.bias_ih,
+                         self.bias_hh, self.mode)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"
