@@ -12,6 +12,10 @@ namespace fastnn {
 // core slowed by other work on a shared machine then takes fewer of them).
 template <typename Body>
 void parallel_for(int64_t count, int threads, Body&& body, int64_t chunk = 0) {
+  if (threads <= 1) {  // no parallel region at all: entering one costs a small call more than its work
+    for (int64_t i = 0; i < count; ++i) body(i);
+    return;
+  }
   std::exception_ptr failure;
   auto run = [&](int64_t i) {
     try {

@@ -11,6 +11,7 @@
 #include <type_traits>
 
 #include "core/cpu.h"
+#include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "core/transpose.h"
@@ -176,21 +177,21 @@ struct Plan {
 };
 
 // x @ W^T for a few rows of x: dot products along k, so neither side is
-// copied; threads split the rows of W.
+// copied; threads split the rows of W at whole groups of dot_cols.
 template <typename T>
 void gemm_dot(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, int64_t M, int64_t N, int64_t K,
               T alpha, T beta, T* C, int64_t ldc) {
   const GemmKernel<T>& k = plan.kernel;
   const int64_t groups = ceil_div(N, k.dot_cols);
-#pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
-  for (int64_t g = 0; g < groups; ++g) {
-    const int64_t j = g * k.dot_cols, cols = std::min<int64_t>(k.dot_cols, N - j);
+  const int64_t parts = std::min<int64_t>(plan.threads, groups);
+  parallel_for(parts, int(parts), [&](int64_t part) {
+    const int64_t j = groups * part / parts * k.dot_cols;
+    const int64_t cols = std::min(N, groups * (part + 1) / parts * k.dot_cols) - j;
     for (int64_t i = 0; i < M; i += k.dot_rows) {
       const int64_t rows = std::min<int64_t>(k.dot_rows, M - i);
-      const MicroTile<T> tile{K, A.at(i, 0), A.ld, 1, B.at(0, j), B.ld, C + i * ldc + j, ldc, cols, alpha, beta};
-      k.dot[rows][cols](tile);
+      k.dot[rows]({K, A.at(i, 0), A.ld, 1, B.at(0, j), B.ld, C + i * ldc + j, ldc, cols, alpha, beta});
     }
-  }
+  });
 }
 
 // One to three rows of C over columns [0, n) of b (rows b_stride apart, read in
@@ -224,8 +225,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
   const int64_t row_tiles = ceil_div(M, k.mr);
   const int64_t row_chunks = std::min(row_tiles, ceil_div(plan.threads, panels));
   const int64_t tasks = panels * row_chunks;
-#pragma omp parallel for num_threads(plan.threads) if (plan.threads > 1) schedule(static)
-  for (int64_t task = 0; task < tasks; ++task) {
+  parallel_for(tasks, plan.threads, [&](int64_t task) {
     const int64_t panel = task / row_chunks, chunk = task % row_chunks;
     const int64_t jr = panel * nr, n = std::min<int64_t>(nr, N - jr);
     const int64_t first = std::min(M, row_tiles * chunk / row_chunks * k.mr);
@@ -247,7 +247,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
       else
         k.strided[rows](tile);
     }
-  }
+  });
 }
 
 template <typename T>
@@ -258,8 +258,8 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
   T* packed_a_all = workspace + plan.b_size;
   const int64_t tasks = plan.m_blocks * plan.n_splits;
 
-#pragma omp parallel num_threads(plan.threads) if (plan.threads > 1)
-  {
+  // The region's body; its worksharing loops run alone on one thread.
+  auto region = [&] {
     T* packed_a = packed_a_all + thread_index() * plan.a_size;
     for (int64_t jc = 0; jc < N; jc += k.nc) {
       const int64_t nc = std::min<int64_t>(k.nc, N - jc);
@@ -295,6 +295,12 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
         }
       }
     }
+  };
+  if (plan.threads == 1) {
+    region();
+  } else {
+#pragma omp parallel num_threads(plan.threads)
+    region();
   }
 }
 

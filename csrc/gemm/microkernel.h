@@ -36,10 +36,12 @@ constexpr int kMaxMR = 16;
 // B within L2; stream[r] read any n columns of B row by row, sums in L1, for
 // B streamed from further out. Both sum each column in k order (same bits).
 //
-// dot[r][c] serve op(B) = B^T with A not transposed (a Linear layer's x @ W^T
-// at batch 1 or 2): r rows of A against c rows of B, both read along k, as
-// dot products. Here a_row_stride and b_row_stride are the rows' strides and
-// both column strides are 1.
+// dot[r] serve op(B) = B^T with A not transposed (a Linear layer's x @ W^T
+// at batch 1 or 2): r rows of A against n rows of B, both read along k, as
+// dot products, dot_cols rows of B at a time (a column's bits depend on its
+// place in such a group: callers cut n at multiples of dot_cols). Here
+// a_row_stride and b_row_stride are the rows' strides and both column strides
+// are 1.
 constexpr int kMaxDot = 8;
 template <typename T>
 struct GemmKernel {
@@ -47,7 +49,7 @@ struct GemmKernel {
   MicroKernelFn<T> strided[kMaxMR + 1];
   MicroKernelFn<T> wide[kMaxMR + 1];
   MicroKernelFn<T> stream[kMaxMR + 1];
-  MicroKernelFn<T> dot[kMaxDot + 1][kMaxDot + 1];
+  MicroKernelFn<T> dot[kMaxDot + 1];
   int mr, nr;
   int wide_rows, wide_nr;
   int dot_rows, dot_cols;

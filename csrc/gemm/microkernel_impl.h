@@ -135,49 +135,107 @@ void stream_kernel(const MicroTile<T>& t) {
   }
 }
 
-// ROWS rows of A times COLS rows of B, each a dot product along k: vector
-// partial sums, then each reduced lane by lane in a fixed order plus the tail.
-template <typename T, int ROWS, int COLS>
-void dot_kernel(const MicroTile<T>& t) {
+// Adds a and b with shuffles so that groups of 2S lanes fold to S: the W / 2S
+// groups of a, then those of b, each the sum of its two halves.
+template <typename T, int S, std::size_t... L>
+inline typename Vec<T>::type fold_pair(typename Vec<T>::type a, typename Vec<T>::type b, std::index_sequence<L...>) {
+  constexpr int W = Vec<T>::width, G = W / (2 * S);
+  return __builtin_shuffle(a, b, IntLanes<T>{int((L / S) / G * W + (L / S) % G * 2 * S + L % S)...}) +
+         __builtin_shuffle(a, b, IntLanes<T>{int((L / S) / G * W + (L / S) % G * 2 * S + L % S + S)...});
+}
+
+// v: COUNT vectors of W / S groups of S lanes. Folds pairs of vectors (or the
+// last one with itself) until each group is one lane, then stores them: lane
+// sum c lands at sums[c].
+template <typename T, int S, int COUNT>
+inline void fold_groups(typename Vec<T>::type (&v)[COUNT], T* sums) {
+  constexpr int W = Vec<T>::width;
+  const auto lanes = std::make_index_sequence<W>{};
+  if constexpr (S == 1) {
+    for (int c = 0; c < COUNT; ++c) store(sums + c * W, v[c]);
+  } else {
+    constexpr int NEXT = COUNT > 1 ? COUNT / 2 : 1;
+    typename Vec<T>::type u[NEXT];
+    for (int c = 0; c < NEXT; ++c) u[c] = fold_pair<T, S / 2>(v[2 * c % COUNT], v[(2 * c + 1) % COUNT], lanes);
+    fold_groups<T, S / 2, NEXT>(u, sums);
+  }
+}
+
+// The lane sums of COUNT vectors (a power of two), each in a fixed pairwise
+// tree: sums[c] for vector c. Shuffling pairs of vectors together takes one
+// add per pair and level, where folding each vector alone takes one per level.
+template <typename T, int COUNT>
+inline void lane_sums(typename Vec<T>::type (&v)[COUNT], T* sums) {
+  fold_groups<T, Vec<T>::width, COUNT>(v, sums);
+}
+
+// ROWS rows of A against COLS rows of B from row j0 (the first COLS of a
+// GROUP-wide group of them), each a dot product along k: vector partial sums
+// (KU interleaved sets when there are too few to hide the FMA latency), then
+// the k tail apart, then each sum's lanes in a fixed tree. A column's bits
+// depend on its place in its group only, so groups are cut the same way
+// whatever the threads' split.
+template <typename T, int ROWS, int COLS, int GROUP>
+__attribute__((always_inline)) inline void dot_group(const MicroTile<T>& t, int64_t j0) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
+  constexpr int kMinChains = 8;
+  constexpr int KU = ROWS * COLS >= kMinChains ? 1 : (kMinChains + ROWS * COLS - 1) / (ROWS * COLS);
   const T* __restrict a = t.a;
-  const T* __restrict b = t.b;
+  const T* __restrict b = t.b + j0 * t.b_row_stride;
   const int64_t a_rs = t.a_row_stride, b_rs = t.b_row_stride;
-  V acc[ROWS][COLS];
-  for (int i = 0; i < ROWS; ++i)
-    for (int j = 0; j < COLS; ++j) acc[i][j] = V{};
-  int64_t p = 0;
-  for (; p + W <= t.kc; p += W) {
+  V acc[KU][ROWS][GROUP];
+  for (int u = 0; u < KU; ++u)
+    for (int i = 0; i < ROWS; ++i)
+      for (int j = 0; j < GROUP; ++j) acc[u][i][j] = V{};
+  auto step = [&](V(&sum)[ROWS][GROUP], int64_t p) {
     V av[ROWS];
     for (int i = 0; i < ROWS; ++i) av[i] = load(a + i * a_rs + p);
     for (int j = 0; j < COLS; ++j) {
       const V bv = load(b + j * b_rs + p);
-      for (int i = 0; i < ROWS; ++i) acc[i][j] += av[i] * bv;
+      for (int i = 0; i < ROWS; ++i) sum[i][j] += av[i] * bv;
     }
-  }
-  // The k tail first, apart: the lane reductions below then unroll with the
-  // accumulators kept in registers.
+  };
+  int64_t p = 0;
+  for (; p + KU * W <= t.kc; p += KU * W)
+    for (int u = 0; u < KU; ++u) step(acc[u], p + u * W);
+  for (; p + W <= t.kc; p += W) step(acc[0], p);
+  for (int u = 1; u < KU; ++u)
+    for (int i = 0; i < ROWS; ++i)
+      for (int j = 0; j < COLS; ++j) acc[0][i][j] += acc[u][i][j];
   T tail[ROWS][COLS] = {};
   for (int64_t q = p; q < t.kc; ++q)
     for (int i = 0; i < ROWS; ++i)
       for (int j = 0; j < COLS; ++j) tail[i][j] += a[i * a_rs + q] * b[j * b_rs + q];
-  for (int i = 0; i < ROWS; ++i)
+  for (int i = 0; i < ROWS; ++i) {
+    alignas(64) T sums[GROUP + W];
+    lane_sums<T, GROUP>(acc[0][i], sums);
+    T* c = t.c + i * t.ldc + j0;
     for (int j = 0; j < COLS; ++j) {
-      const T sum = reduce_lanes<T>(acc[i][j]) + tail[i][j];
-      T& dst = t.c[i * t.ldc + j];
-      dst = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * dst;
+      const T sum = sums[j] + tail[i][j];
+      c[j] = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * c[j];
     }
+  }
 }
 
-template <typename T, int ROWS, int... Cols>
-void fill_dot_row(GemmKernel<T>& k, std::integer_sequence<int, Cols...>) {
-  ((k.dot[ROWS][Cols + 1] = &dot_kernel<T, ROWS, Cols + 1>), ...);
+// ROWS rows of A against the t.n rows of B from t.b: whole groups of GROUP,
+// then the rest as the first columns of one more.
+template <typename T, int ROWS, int GROUP, std::size_t... Rest>
+void dot_kernel(const MicroTile<T>& t, std::index_sequence<Rest...>) {
+  int64_t j = 0;
+  for (; j + GROUP <= t.n; j += GROUP) dot_group<T, ROWS, GROUP, GROUP>(t, j);
+  const int64_t rest = t.n - j;
+  ((rest == int64_t(Rest) + 1 ? dot_group<T, ROWS, int(Rest) + 1, GROUP>(t, j) : void()), ...);
 }
 
-template <typename T, int DOT_COLS, int... Rows>
+template <typename T, int ROWS, int GROUP>
+void dot_kernel(const MicroTile<T>& t) {
+  dot_kernel<T, ROWS, GROUP>(t, std::make_index_sequence<GROUP - 1>{});
+}
+
+template <typename T, int GROUP, int... Rows>
 void fill_dot_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
-  (fill_dot_row<T, Rows + 1>(k, std::make_integer_sequence<int, DOT_COLS>{}), ...);
+  ((k.dot[Rows + 1] = &dot_kernel<T, Rows + 1, GROUP>), ...);
 }
 
 template <typename T, int MR, int NV, int... Rows>
@@ -217,8 +275,8 @@ constexpr int64_t fma_chains_flops_per_iteration() { return kChains * 2 * Vec<fl
 // products for x @ W^T.
 template <typename T, int MR, int NV, int WIDE_ROWS, int WIDE_NV, int DOT_ROWS, int DOT_COLS>
 GemmKernel<T> make_kernel(int64_t mc, int64_t kc, int64_t nc) {
-  static_assert(MR <= kMaxMR && WIDE_ROWS <= MR && DOT_ROWS <= kMaxDot && DOT_COLS <= kMaxDot,
-                "tile too large");
+  static_assert(MR <= kMaxMR && WIDE_ROWS <= MR && DOT_ROWS <= kMaxDot, "tile too large");
+  static_assert((DOT_COLS & (DOT_COLS - 1)) == 0, "dot groups are a power of two wide");
   GemmKernel<T> k{};
   fill_kernels<T, MR, NV>(k, std::make_integer_sequence<int, MR>{});
   fill_wide_kernels<T, WIDE_NV>(k, std::make_integer_sequence<int, WIDE_ROWS>{});
