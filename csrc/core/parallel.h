@@ -1,8 +1,11 @@
 #pragma once
 // A parallel loop whose body may throw: an exception must not leave an OpenMP
 // region, so the first one is kept and rethrown after it, to reach Python.
+#include <algorithm>
 #include <cstdint>
 #include <exception>
+
+#include "core/threads.h"
 
 namespace fastnn {
 
@@ -33,6 +36,19 @@ void parallel_for(int64_t count, int threads, Body&& body, int64_t chunk = 0) {
     for (int64_t i = 0; i < count; ++i) run(i);
   }
   if (failure) std::rethrow_exception(failure);
+}
+
+// body(begin, end) over [0, count): one call for all of it when count is
+// below min_count or one thread runs (no parallel region), else one
+// contiguous range per thread. For work whose results do not depend on the cut.
+template <typename Body>
+void parallel_ranges(int64_t count, int64_t min_count, Body&& body) {
+  const int threads = count >= min_count ? int(std::min<int64_t>(max_threads(), count)) : 1;
+  if (threads <= 1) {
+    if (count > 0) body(int64_t(0), count);
+    return;
+  }
+  parallel_for(threads, threads, [&](int64_t t) { body(count * t / threads, count * (t + 1) / threads); });
 }
 
 }  // namespace fastnn

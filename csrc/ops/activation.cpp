@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "core/parallel.h"
+
 namespace fastnn {
 namespace {
 
@@ -33,32 +35,36 @@ struct Gelu {
 
 template <typename T>
 void gelu_forward(int64_t n, const T* x, T* y, bool tanh_approx) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) y[i] = Gelu<T>::value(x[i], tanh_approx);
+  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) y[i] = Gelu<T>::value(x[i], tanh_approx);
+  });
 }
 
 template <typename T>
 void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], tanh_approx);
+  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], tanh_approx);
+  });
 }
 
 template <typename T>
 void relu_forward(int64_t n, const T* x, T* y) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) {
-    const T v = x[i];  // loaded unconditionally, so the select vectorises
-    y[i] = (v > T(0)) | (v != v) ? v : T(0);
-  }
+  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const T v = x[i];  // loaded unconditionally, so the select vectorises
+      y[i] = (v > T(0)) | (v != v) ? v : T(0);
+    }
+  });
 }
 
 template <typename T>
 void relu_backward(int64_t n, const T* y, const T* dy, T* dx) {
-#pragma omp parallel for schedule(static) if (n >= kParallelMinElements)
-  for (int64_t i = 0; i < n; ++i) {
-    const T g = dy[i];  // loaded unconditionally, so the select vectorises
-    dx[i] = y[i] > T(0) ? g : T(0);
-  }
+  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+    for (int64_t i = begin; i < end; ++i) {
+      const T g = dy[i];  // loaded unconditionally, so the select vectorises
+      dx[i] = y[i] > T(0) ? g : T(0);
+    }
+  });
 }
 
 template void relu_forward<float>(int64_t, const float*, float*);

@@ -1,7 +1,9 @@
 #include "ops/layer_norm.h"
 
+#include <algorithm>
 #include <cmath>
 
+#include "core/parallel.h"
 #include "ops/reduce.h"
 
 namespace fastnn {
@@ -9,13 +11,21 @@ namespace {
 
 constexpr int64_t kParallelMinElements = 1 << 14;
 
+// body(r) for every row of n elements; rows in parallel when there is enough work.
+template <typename Body>
+void for_rows(int64_t rows, int64_t n, Body&& body) {
+  parallel_ranges(rows, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(n, 1), 1),
+                  [&](int64_t first, int64_t last) {
+                    for (int64_t r = first; r < last; ++r) body(r);
+                  });
+}
+
 }  // namespace
 
 template <typename T>
 void layer_norm_forward(int64_t rows, int64_t n, const T* x, const T* weight, const T* bias, T eps, T* y, T* mean,
                         T* rstd) {
-#pragma omp parallel for schedule(static) if (rows * n >= kParallelMinElements)
-  for (int64_t r = 0; r < rows; ++r) {
+  for_rows(rows, n, [&](int64_t r) {
     const T* __restrict in = x + r * n;
     T* __restrict out = y + r * n;
     const T mu = sum_fixed_order(in, n) / T(n);
@@ -27,15 +37,14 @@ void layer_norm_forward(int64_t rows, int64_t n, const T* x, const T* weight, co
     }
     mean[r] = mu;
     rstd[r] = inv;
-  }
+  });
 }
 
 template <typename T>
 void layer_norm_backward(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd,
                          const T* dy, T* dx, T* dweight, T* dbias) {
   if (dx) {
-#pragma omp parallel for schedule(static) if (rows * n >= kParallelMinElements)
-    for (int64_t r = 0; r < rows; ++r) {
+    for_rows(rows, n, [&](int64_t r) {
       const T* __restrict in = x + r * n;
       const T* __restrict grad = dy + r * n;
       T* __restrict out = dx + r * n;
@@ -56,7 +65,7 @@ void layer_norm_backward(int64_t rows, int64_t n, const T* x, const T* weight, c
       }
       const T mean_g = sum_g / T(n), mean_gx = sum_gx / T(n);
       for (int64_t j = 0; j < n; ++j) out[j] = inv * (out[j] - mean_g - (in[j] - mu) * inv * mean_gx);
-    }
+    });
   }
   if (dweight)
     column_sums(rows, n, dweight, [&](int64_t r, int64_t c) { return dy[r * n + c] * (x[r * n + c] - mean[r]) * rstd[r]; });

@@ -5,9 +5,10 @@
 #include <cstring>
 #include <type_traits>
 
+#include "core/cpu.h"
+#include "core/parallel.h"
 #include "core/scratch.h"
 #include "gemm/gemm.h"
-#include "core/cpu.h"
 #include "ops/reduce.h"
 #include "ops/rnn_gates.h"
 #include "core/transpose.h"
@@ -38,10 +39,11 @@ void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, 
                   T* gates) {
   const auto row = gates_for<T>(active_isa()).forward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
-#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
-  for (int64_t b = 0; b < B; ++b)
-    row(H, xg + b * G, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H, c_or_hn + b * H,
-        gates + b * G);
+  parallel_ranges(B, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(G, 1), 1), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      row(H, xg + b * G, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr, h + b * H,
+          c_or_hn + b * H, gates + b * G);
+  });
 }
 
 // One step backward over the batch rows. For RNN and LSTM the hidden-side
@@ -52,10 +54,11 @@ void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, 
   const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
   const bool gru = s.mode == RnnMode::gru;
-#pragma omp parallel for schedule(static) if (B * G >= kParallelMinElements)
-  for (int64_t b = 0; b < B; ++b)
-    row(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr, gates + b * G,
-        dc + b * H, dgx + b * G, gru ? dgh + b * G : nullptr, dh_direct + b * H);
+  parallel_ranges(B, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(G, 1), 1), [&](int64_t b0, int64_t b1) {
+    for (int64_t b = b0; b < b1; ++b)
+      row(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr, gates + b * G,
+          dc + b * H, dgx + b * G, gru ? dgh + b * G : nullptr, dh_direct + b * H);
+  });
 }
 
 }  // namespace
