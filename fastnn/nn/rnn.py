@@ -224,20 +224,24 @@ class RNNCellBase(Module):
             init.uniform_(p, -bound, bound)
 
     def forward(self, input, hx=None):
-        if input.ndim not in (1, 2) or input.shape[-1] != self.input_size:
+        shape = input.shape
+        if len(shape) not in (1, 2) or shape[-1] != self.input_size:
             raise ValueError(f"{type(self).__name__}: input must be (batch, {self.input_size}) or "
-                             f"({self.input_size},), got shape {input.shape}")
+                             f"({self.input_size},), got shape {shape}")
         lstm = self.mode == "LSTM"
-        state_shape = (self.hidden_size,) if input.ndim == 1 else (input.shape[0], self.hidden_size)
-        h, c = (hx if lstm else (hx, None)) if hx is not None else (None, None)
-        states = []
-        for state, name in ((h, "hx"), (c, "cx")) if lstm else ((h, "hx"),):
-            state = zeros(*state_shape, dtype=self.weight_hh.dtype) if state is None else state
-            if tuple(state.shape) != state_shape:
+        state_shape = shape[:-1] + (self.hidden_size,)
+        params = self._parameters  # one dict lookup each: this runs once per step of a Python loop
+        if hx is None:
+            states = [zeros(*state_shape, dtype=params["weight_hh"].dtype)] * (2 if lstm else 1)
+        else:
+            states = list(hx) if lstm else [hx]
+            if len(states) != (2 if lstm else 1):
+                raise ValueError(f"{type(self).__name__}: hx must be a pair (h_0, c_0), got {len(states)} items")
+        for state, name in zip(states, ("hx", "cx")):
+            if state.shape != state_shape:
                 raise ValueError(f"{type(self).__name__}: expected {name} of shape {state_shape}, got {state.shape}")
-            states.append(state)
-        return cell_step(input, states[0], states[1] if lstm else None, self.weight_ih, self.weight_hh, self.bias_ih,
-                         self.bias_hh, self.mode)
+        return cell_step(input, states[0], states[1] if lstm else None, params["weight_ih"], params["weight_hh"],
+                         params["bias_ih"], params["bias_hh"], self.mode)
 
     def extra_repr(self):
         return f"{self.input_size}, {self.hidden_size}"

@@ -38,14 +38,14 @@ class CellStep(Function):
     @staticmethod
     def forward(ctx, x, h, c, w_ih, w_hh, b_ih, b_hh, mode):
         ctx.x_shape, ctx.h_shape = x.shape, h.shape
-        batch = x.shape[0] if x.ndim == 2 else 1
-        states = [None if s is None else s.reshape(batch, s.shape[-1]) for s in (h, c)]
-        _, h_n, c_n, gates, saved = _C.rnn_forward(mode, x.reshape(1, batch, x.shape[-1]), *states, w_ih, w_hh,
-                                                   b_ih, b_hh, False)
-        ctx.save_for_backward(x.reshape(1, batch, x.shape[-1]), *states, w_ih, w_hh, h_n.reshape(1, *h_n.shape),
-                              gates, saved)
+        x = x.reshape(1, -1, x.shape[-1])
+        states = (h, c) if h.ndim == 2 else (h.reshape(1, -1), None if c is None else c.reshape(1, -1))
+        y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, *states, w_ih, w_hh, b_ih, b_hh, False)
+        ctx.save_for_backward(x, *states, w_ih, w_hh, y, gates, saved)
         ctx.mode, ctx.reverse, ctx.bias = mode, False, b_ih is not None
-        return (h_n.reshape(h.shape), c_n.reshape(h.shape)) if mode == "LSTM" else h_n.reshape(h.shape)
+        if h.ndim == 1:
+            h_n, c_n = h_n.reshape(-1), None if c_n is None else c_n.reshape(-1)
+        return (h_n, c_n) if mode == "LSTM" else h_n
 
     @staticmethod
     def backward(ctx, grad_h, grad_c=None):
