@@ -18,8 +18,8 @@ namespace {
 template <typename T>
 constexpr T kNegInf = -std::numeric_limits<T>::infinity();
 
-// exp, with exp(-inf) exactly 0 (exp_fast clamps its argument).
-inline float exp_or_zero(float x) { return x == kNegInf<float> ? 0.0f : exp_fast(x); }
+// exp of a score minus its row's maximum (<= 0), with exp(-inf) exactly 0.
+inline float exp_or_zero(float x) { return exp_nonpositive(x); }
 inline double exp_or_zero(double x) { return std::exp(x); }
 
 // max of x[0:n] (-inf when n == 0); a NaN may be skipped here: it shows up in

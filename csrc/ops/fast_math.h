@@ -28,6 +28,21 @@ inline float exp_fast(float x) {
   return p * scale;
 }
 
+// exp(x) for x <= 0 (a row minus its maximum, in a softmax): the same
+// polynomial without the upper clamp, and 0 below exp's smallest normal
+// result (-inf included) instead of a clamp.
+inline float exp_nonpositive(float x) {
+  const float k = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = (x - k * 0.693359375f) - k * -2.12194440e-4f;
+  const float p = ((((((1.9875691500e-4f * r + 1.3981999507e-3f) * r + 8.3334519073e-3f) * r + 4.1665795894e-2f) * r +
+                     1.6666665459e-1f) * r + 5.0000001201e-1f) * r * r + r) + 1.0f;
+  const float k_finite = x >= -87.3365447504f ? k : 0.0f;  // float-to-int of NaN or huge values is undefined
+  const uint32_t bits = static_cast<uint32_t>(static_cast<int32_t>(k_finite) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return x < -87.3365447504f ? 0.0f : p * scale;  // a NaN fails the test and stays NaN through p
+}
+
 inline float sigmoid_fast(float a) { return 1.0f / (1.0f + exp_fast(-a)); }
 inline double sigmoid_fast(double a) { return 1.0 / (1.0 + std::exp(-a)); }
 
