@@ -166,7 +166,8 @@ def _cell_doc(name, extra_args=""):
         input_size, hidden_size: features of the input and of the hidden state.
         bias: learn b_ih and b_hh (default True).{extra_args}
     Shape: input (N, input_size) or (input_size,), optional state {"(h, c)" if lstm else "h"} each
-        (N, hidden_size) (zeros when omitted) -> {"(h', c')" if lstm else "h'"}, each (N, hidden_size).
+        (N, hidden_size), or (hidden_size,) for a 1-D input (zeros when omitted) ->
+        {"(h', c')" if lstm else "h'"}, shaped like the state.
     Example:
         >>> nn.{name}(8, 16)(fastnn.zeros(4, 8)){"[0]" if lstm else ""}.shape
         (4, 16)
