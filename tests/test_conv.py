@@ -220,6 +220,20 @@ def test_adaptive_avg_pool2d(each_isa, size):
     gradcheck(lambda t: F.adaptive_avg_pool2d(t, size), [POOL_X])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(1, 1, 1, 1), (3, 13, 5, 5), (2, 35, 8, 8), (1, 17, 4, 9), (2, 301, 8, 8)])
+def test_global_average_pool(each_isa, threads, dtype, shape):
+    # planes in blocks of a vector's width and a ragged last block; planes with a scalar tail
+    x = rng(16).standard_normal(shape).astype(dtype)
+    out = _C.adaptive_avg_pool2d_forward(x, (1, 1))
+    np.testing.assert_allclose(out, x.astype(np.float64).mean(axis=(2, 3), keepdims=True), rtol=0,
+                               atol=1e-6 if dtype == np.float32 else 1e-15)
+    threads(1)
+    one = _C.adaptive_avg_pool2d_forward(x, (1, 1))
+    threads(2)
+    assert np.array_equal(one, _C.adaptive_avg_pool2d_forward(x, (1, 1)))  # blocks of planes, not threads, fix the sums
+
+
 def test_pooling_layers_and_unbatched_input():
     x = fastnn.tensor(POOL_X[0])
     assert nn.MaxPool2d(2)(x).shape == (3, 3, 4)

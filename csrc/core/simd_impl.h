@@ -65,6 +65,40 @@ inline T reduce_lanes(typename Vec<T>::type v) {
   return v[0];
 }
 
+// Adds a and b with shuffles so that groups of 2S lanes fold to S: the W / 2S
+// groups of a, then those of b, each the sum of its two halves.
+template <typename T, int S, std::size_t... L>
+inline typename Vec<T>::type fold_pair(typename Vec<T>::type a, typename Vec<T>::type b, std::index_sequence<L...>) {
+  constexpr int W = Vec<T>::width, G = W / (2 * S);
+  return __builtin_shuffle(a, b, IntLanes<T>{int((L / S) / G * W + (L / S) % G * 2 * S + L % S)...}) +
+         __builtin_shuffle(a, b, IntLanes<T>{int((L / S) / G * W + (L / S) % G * 2 * S + L % S + S)...});
+}
+
+// v: COUNT vectors of W / S groups of S lanes. Folds pairs of vectors (or the
+// last one with itself) until each group is one lane, then stores them: lane
+// sum c lands at sums[c].
+template <typename T, int S, int COUNT>
+inline void fold_groups(typename Vec<T>::type (&v)[COUNT], T* sums) {
+  constexpr int W = Vec<T>::width;
+  const auto lanes = std::make_index_sequence<W>{};
+  if constexpr (S == 1) {
+    for (int c = 0; c < COUNT; ++c) store(sums + c * W, v[c]);
+  } else {
+    constexpr int NEXT = COUNT > 1 ? COUNT / 2 : 1;
+    typename Vec<T>::type u[NEXT];
+    for (int c = 0; c < NEXT; ++c) u[c] = fold_pair<T, S / 2>(v[2 * c % COUNT], v[(2 * c + 1) % COUNT], lanes);
+    fold_groups<T, S / 2, NEXT>(u, sums);
+  }
+}
+
+// The lane sums of COUNT vectors (a power of two), each in a fixed pairwise
+// tree: sums[c] for vector c. Shuffling pairs of vectors together takes one
+// add per pair and level, where folding each vector alone takes one per level.
+template <typename T, int COUNT>
+inline void lane_sums(typename Vec<T>::type (&v)[COUNT], T* sums) {
+  fold_groups<T, Vec<T>::width, COUNT>(v, sums);
+}
+
 }  // namespace
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn

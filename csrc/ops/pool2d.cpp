@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "core/cpu.h"
+#include "core/parallel.h"
 #include "ops/pool2d_planes.h"
 #include "ops/reduce.h"
 
@@ -182,6 +183,16 @@ void avg_pool2d_backward(const Pool2dShape& s, const T* dy, T* dx, bool count_in
 
 template <typename T>
 void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t OH, int64_t OW, const T* x, T* y) {
+  if (OH == 1 && OW == 1) {  // a global pool: many short planes, summed side by side in vectors
+    const PoolPlaneKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
+    constexpr int64_t kBlock = 16;  // planes per task: the widest vector's lanes, so blocks never split a fold
+    parallel_ranges((planes + kBlock - 1) / kBlock, std::max<int64_t>(kParallelMinElements / (kBlock * H * W), 1),
+                    [&](int64_t first, int64_t last) {
+                      const int64_t p0 = first * kBlock, p1 = std::min(planes, last * kBlock);
+                      kernels.global_mean(p1 - p0, H * W, x + p0 * H * W, y + p0);
+                    });
+    return;
+  }
   const AdaptiveCells rows(H, OH), cols(W, OW);
 #pragma omp parallel for schedule(static) if (planes * H * W >= kParallelMinElements)
   for (int64_t p = 0; p < planes; ++p) {

@@ -68,6 +68,8 @@ struct PoolPlaneKernels {
   void (*avg_2x2)(int64_t OH, int64_t OW, int64_t W, const T* in, T* out, T scale);
   void (*avg_2x2_backward)(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* grad, T* out, T scale);
   void (*max_window)(const Pool2dShape& s, const MaxPoolTaps& taps, const T* in, T* out, int64_t* idx, T* rows);
+  // out[p] = the mean of plane p's `size` values, for `planes` consecutive planes.
+  void (*global_mean)(int64_t planes, int64_t size, const T* in, T* out);
 
   template <typename Index>
   Max2x2Kernels<T, Index> max_2x2_of() const {

@@ -196,6 +196,32 @@ void avg_2x2_backward(int64_t H, int64_t W, int64_t OH, int64_t OW, const T* __r
   });
 }
 
+// The mean of each of `planes` consecutive planes of `size` values: a vector
+// of partial sums per plane, the planes' vectors folded together a vector's
+// width of planes at a time, then each plane's scalar tail.
+template <typename T>
+void global_mean(int64_t planes, int64_t size, const T* __restrict in, T* __restrict out) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  const int64_t body = size / W * W;
+  for (int64_t p0 = 0; p0 < planes; p0 += W) {
+    const int64_t count = std::min<int64_t>(W, planes - p0);
+    V partial[W];
+    T tail[W];
+    for (int j = 0; j < W; ++j) {
+      partial[j] = V{};
+      tail[j] = T(0);
+      if (j >= count) continue;
+      const T* plane = in + (p0 + j) * size;
+      for (int64_t i = 0; i < body; i += W) partial[j] += load(plane + i);
+      for (int64_t i = body; i < size; ++i) tail[j] += plane[i];
+    }
+    alignas(64) T sums[2 * W];
+    lane_sums<T, W>(partial, sums);
+    for (int64_t j = 0; j < count; ++j) out[p0 + j] = (sums[j] + tail[j]) / T(size);
+  }
+}
+
 // The inputs of one tap for a vector of outputs: src[j * stride]. A
 // compile-time stride of 1 or 2 is a load or two loads and a shuffle; 0 means
 // the runtime `stride`, gathered lane by lane.
@@ -285,7 +311,8 @@ PoolPlaneKernels<T> plane_kernels() {
           {&max_2x2<T, uint8_t>, &max_2x2_backward<T, uint8_t>},
           &avg_2x2<T>,
           &avg_2x2_backward<T>,
-          &max_window<T>};
+          &max_window<T>,
+          &global_mean<T>};
 }
 
 }  // namespace
