@@ -68,56 +68,62 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
                  const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra) {
   const int64_t B = s.B, H = s.H, G = s.G();
   const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
-  // xg: the pre-activations of a chunk of steps, their input side projected as
-  // one GEMM just before the steps use it (a chunk fits in L2, so each step
-  // finds its rows there instead of in an all-steps buffer far out in memory).
-  // For RNN and LSTM both biases go in up front and each step's GEMM adds
-  // h W_hh^T in place; the GRU keeps its hidden side apart in hg, where r
-  // scales it.
+  // Over several steps [W_hh^T; W_ih^T] ((H + I) x G) is laid out once, rows
+  // padded so that they do not all fall into the same cache sets when G is a
+  // power of two; a single step (a cell) multiplies by the weights as they are.
+  // RNN and LSTM then run each step as one GEMM, [h_prev x_t] times that
+  // matrix onto both biases: one pass over the step's pre-activations with a
+  // sum over H + I (measured ~7% faster than projecting the inputs of a chunk
+  // of steps apart). The GRU keeps W_hn h apart (r scales it): its input side
+  // is projected a chunk of steps at a time, as one GEMM just before the steps
+  // use it (a chunk fits in L2), and each step's GEMM fills hg.
   constexpr int64_t kChunkBytes = 512 * 1024;
-  const int64_t chunk = std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(B * G * int64_t(sizeof(T)), 1), 1,
-                                            std::max<int64_t>(s.T, 1));
+  const bool several = s.T > 1, fused = several && !gru;
+  const int64_t chunk = fused ? 1
+                              : std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(B * G * int64_t(sizeof(T)), 1), 1,
+                                                    std::max<int64_t>(s.T, 1));
+  const int64_t ld = padded_ld(G), K = H + s.I;
   T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(chunk * B * G, 1));
-  T* hg = gru ? thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(B * G, 1)) : nullptr;
-  // Over several steps W_hh^T (H x G) is laid out once, so that every step's
-  // GEMM reads it in place instead of transposing it again (rows padded so they
-  // do not all fall into the same cache sets when G is a power of two); a
-  // single step (a cell) multiplies by W_hh as it is. Likewise W_ih^T (I x G)
-  // when the input side is projected in more than one chunk.
-  const bool transpose_once = s.T > 1, input_once = s.T > chunk;
-  const int64_t ld = padded_ld(G);
-  T* w_hh_t = nullptr;
-  T* w_ih_t = nullptr;
-  if (transpose_once) {
-    w_hh_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * (H + (input_once ? s.I : 0)));
-    transpose(G, H, w_hh, H, w_hh_t, ld);
+  T* side = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(fused ? B * K : gru ? B * G : 1, 1));
+  T* w_t = nullptr;  // [W_hh^T; W_ih^T]
+  if (several) {
+    w_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * K);
+    transpose(G, H, w_hh, H, w_t, ld);
+    transpose(G, s.I, w_ih, s.I, w_t + ld * H, ld);
   }
-  if (input_once) {
-    w_ih_t = w_hh_t + ld * H;
-    transpose(G, s.I, w_ih, s.I, w_ih_t, ld);
-  }
-  int64_t first_t = 0;  // the chunk's lowest step; xg row block k holds step first_t + k
+  int64_t first_t = 0;  // the GRU chunk's lowest step; xg row block k holds step first_t + k
   for (int64_t i = 0; i < s.T; ++i) {
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
-    if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
-      const int64_t steps = std::min(chunk, s.T - i);
-      first_t = s.reverse ? t - steps + 1 : t;
-      fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
-      if (input_once)
-        gemm<T>(false, false, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih_t, ld, T(1), xg, G);
-      else
-        gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
-    }
-    T* x_side = xg + (t - first_t) * B * G;
     const T* h_prev = i == 0 ? h0 : y + prev * B * H;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
-    T* hidden_side = gru ? hg : x_side;
-    if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), hg);
-    if (transpose_once)
-      gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_hh_t, ld, T(1), hidden_side, G);
-    else
-      gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
-    step_forward(s, x_side, hg, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
+    const T* x_t = x + t * B * s.I;
+    T* pre = xg;  // this step's pre-activations (the GRU's input side)
+    if (fused) {
+      for (int64_t b = 0; b < B; ++b) {
+        std::copy(h_prev + b * H, h_prev + (b + 1) * H, side + b * K);
+        std::copy(x_t + b * s.I, x_t + (b + 1) * s.I, side + b * K + H);
+      }
+      fill_rows(B, G, b_ih, b_hh, pre);
+      gemm<T>(false, false, B, G, K, T(1), side, K, w_t, ld, T(1), pre, G);
+    } else {
+      if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
+        const int64_t steps = std::min(chunk, s.T - i);
+        first_t = s.reverse ? t - steps + 1 : t;
+        fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
+        if (several)
+          gemm<T>(false, false, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_t + ld * H, ld, T(1), xg, G);
+        else
+          gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
+      }
+      pre = xg + (t - first_t) * B * G;
+      T* hidden_side = gru ? side : pre;
+      if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), side);
+      if (several)
+        gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_t, ld, T(1), hidden_side, G);
+      else
+        gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
+    }
+    step_forward(s, pre, gru ? side : nullptr, h_prev, c_prev, y + t * B * H, extra + t * B * H, gates + t * B * G);
   }
   const int64_t last = step_at(s, s.T - 1);
   std::copy(s.T ? y + last * B * H : h0, (s.T ? y + last * B * H : h0) + B * H, h_n);
