@@ -137,13 +137,17 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   const int64_t B = s.B, H = s.H, G = s.G(), TB = s.T * s.B, BH = B * H;
   const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
   // dgx (T, B, G): input-side gate gradients of every step; for GRU also
-  // dgh_all, the hidden side (for RNN and LSTM it is dgx); h_prev_all (T, B, H):
-  // the state each step started from. The weight gradients are then one GEMM
-  // each over all T * B rows, instead of a thin update per step.
+  // dgh_all, the hidden side (for RNN and LSTM it is dgx); states (T, B, ld_s):
+  // the state each step started from, for RNN and LSTM beside the step's input.
+  // The weight gradients are then GEMMs over all T * B rows, instead of a thin
+  // update per step: for RNN and LSTM one, dgx^T [h_prev x] ((G, H + I), split
+  // into dW_hh and dW_ih after), so dgx is packed once.
+  const int64_t ld_s = gru ? H : H + s.I;
   T* dgx = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
-  T* saved = thread_scratch(ScratchSlot::op_weights).get<T>((gru ? TB * G : 0) + TB * H + 1);
+  T* saved = thread_scratch(ScratchSlot::op_weights).get<T>((gru ? TB * G : G * ld_s) + TB * ld_s + 1);
   T* dgh_all = gru ? saved : dgx;
-  T* h_prev_all = saved + (gru ? TB * G : 0);
+  T* dw_both = saved;  // RNN and LSTM: dgx^T [h_prev x]
+  T* states = saved + (gru ? TB * G : G * ld_s);
   T* work = thread_scratch(ScratchSlot::op_partials).get<T>(4 * BH + 1);
   T *dh = work, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
   if (dh_n) std::copy(dh_n, dh_n + BH, dh); else std::fill(dh, dh + BH, T(0));
@@ -154,7 +158,11 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
     const T* h_prev = i == 0 ? h0 : y + prev * BH;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
-    std::copy(h_prev, h_prev + BH, h_prev_all + t * BH);
+    for (int64_t b = 0; b < B; ++b) {
+      T* row = states + (t * B + b) * ld_s;
+      std::copy(h_prev + b * H, h_prev + (b + 1) * H, row);
+      if (!gru) std::copy(x + (t * B + b) * s.I, x + (t * B + b + 1) * s.I, row + H);
+    }
     for (int64_t k = 0; k < BH; ++k) dh_total[k] = dy[t * BH + k] + dh[k];
     T* gx = dgx + t * B * G;
     T* gh = dgh_all + t * B * G;
@@ -164,14 +172,27 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
     if (gru)
       for (int64_t k = 0; k < BH; ++k) dh[k] += dh_direct[k];
   }
-  if (s.T == 0) std::fill(dw_hh, dw_hh + G * H, T(0));
-  gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, h_prev_all, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
-  if (db_hh) column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
+  if (gru) {
+    gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, states, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
+    gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);      // dW_ih = dgx^T x
+    if (db_hh) column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
+  } else {
+    gemm<T>(true, false, G, ld_s, TB, T(1), dgx, G, states, ld_s, T(0), dw_both, ld_s);
+    for (int64_t g = 0; g < G; ++g) {
+      std::copy(dw_both + g * ld_s, dw_both + g * ld_s + H, dw_hh + g * H);
+      std::copy(dw_both + g * ld_s + H, dw_both + (g + 1) * ld_s, dw_ih + g * s.I);
+    }
+  }
   std::copy(dh, dh + BH, dh0);
   if (lstm) std::copy(dc, dc + BH, dc0);
-  gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);  // dW_ih = dgx^T x
   gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
   if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
+  if (db_hh && !gru) {  // both biases enter as one sum: their gradients are the same sums
+    if (db_ih)
+      std::copy(db_ih, db_ih + G, db_hh);
+    else
+      column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
+  }
 }
 
 #define FASTNN_INSTANTIATE_RNN(T)                                                                         \
