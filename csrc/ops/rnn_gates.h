@@ -12,11 +12,12 @@ namespace fastnn {
 
 template <typename T>
 struct RnnGateKernels {
-  // ax: the row's G pre-activations, for RNN and LSTM both sides and both
-  // biases; for the GRU only the input side, ah (null otherwise) the hidden
-  // side. Writes h, the LSTM cell (GRU: W_hn h + b_hn) and the gates.
-  void (*forward[4])(int64_t H, const T* ax, const T* ah, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
-                     T* gates);
+  // ax: the row's G pre-activations, for RNN and LSTM both sides (and both
+  // biases, unless `bias`, their sum, is given to add here); for the GRU only
+  // the input side, ah (null otherwise) the hidden side. Writes h, the LSTM
+  // cell (GRU: W_hn h + b_hn) and the gates.
+  void (*forward[4])(int64_t H, const T* ax, const T* bias, const T* ah, const T* h_prev, const T* c_prev, T* h,
+                     T* c_or_hn, T* gates);
   // From dh (and the LSTM's running dc, updated in place) to the input-side
   // and hidden-side pre-activation gradients and the GRU's direct dh_prev.
   void (*backward[4])(int64_t H, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,

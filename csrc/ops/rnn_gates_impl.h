@@ -14,18 +14,20 @@ namespace {
 // One batch row of gate math, on pointers already offset to that row. The
 // mode is a template parameter and every pointer __restrict, so that the loop
 // over j is one straight body the compiler vectorises.
-template <typename T, RnnMode Mode>
-void gate_row(int64_t H, const T* __restrict ax, const T* __restrict ah, const T* __restrict h_prev,
-              const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn, T* __restrict g) {
+template <typename T, RnnMode Mode, bool kBias>
+void gate_row_with(int64_t H, const T* __restrict ax, const T* __restrict bias, const T* __restrict ah,
+                   const T* __restrict h_prev, const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn,
+                   T* __restrict g) {
+  auto pre = [&](int64_t k) { return kBias ? ax[k] + bias[k] : ax[k]; };
   for (int64_t j = 0; j < H; ++j) {
     if (Mode == RnnMode::tanh) {
-      h[j] = tanh_fast(ax[j]);
+      h[j] = tanh_fast(pre(j));
     } else if (Mode == RnnMode::relu) {
-      const T a = ax[j];
+      const T a = pre(j);
       h[j] = (a > T(0)) | (a != a) ? a : T(0);
     } else if (Mode == RnnMode::lstm) {
-      const T i = sigmoid_fast(ax[j]), f = sigmoid_fast(ax[H + j]);
-      const T gg = tanh_fast(ax[2 * H + j]), o = sigmoid_fast(ax[3 * H + j]);
+      const T i = sigmoid_fast(pre(j)), f = sigmoid_fast(pre(H + j));
+      const T gg = tanh_fast(pre(2 * H + j)), o = sigmoid_fast(pre(3 * H + j));
       const T c = f * c_prev[j] + i * gg;
       g[j] = i, g[H + j] = f, g[2 * H + j] = gg, g[3 * H + j] = o;
       c_or_hn[j] = c;
@@ -39,6 +41,15 @@ void gate_row(int64_t H, const T* __restrict ax, const T* __restrict ah, const T
       h[j] = (T(1) - z) * n + z * h_prev[j];
     }
   }
+}
+
+template <typename T, RnnMode Mode>
+void gate_row(int64_t H, const T* ax, const T* bias, const T* ah, const T* h_prev, const T* c_prev, T* h,
+              T* c_or_hn, T* g) {
+  if (bias)
+    gate_row_with<T, Mode, true>(H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
+  else
+    gate_row_with<T, Mode, false>(H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
 }
 
 // One step backward: from dh (gradient of this step's output state, both from
