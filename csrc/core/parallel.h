@@ -29,21 +29,22 @@ void parallel_for(int64_t count, int threads, Body&& body, int64_t chunk = 0) {
     }
   };
   if (chunk > 0) {
-#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(dynamic, chunk)
     for (int64_t i = 0; i < count; ++i) run(i);
   } else {
-#pragma omp parallel for num_threads(threads) schedule(static) if (threads > 1)
+#pragma omp parallel for num_threads(threads) schedule(static)
     for (int64_t i = 0; i < count; ++i) run(i);
   }
   if (failure) std::rethrow_exception(failure);
 }
 
-// body(begin, end) over [0, count): one call for all of it when count is
-// below min_count or one thread runs (no parallel region), else one
-// contiguous range per thread. For work whose results do not depend on the cut.
+// body(begin, end) over [0, count) items of item_size elements each: one call
+// for all of it when they hold fewer than min_elements or one thread runs (no
+// parallel region), else one contiguous range per thread. For work whose
+// results do not depend on the cut.
 template <typename Body>
-void parallel_ranges(int64_t count, int64_t min_count, Body&& body) {
-  const int threads = count >= min_count ? int(std::min<int64_t>(max_threads(), count)) : 1;
+void parallel_ranges(int64_t count, int64_t item_size, int64_t min_elements, Body&& body) {
+  const int threads = count * item_size >= min_elements ? int(std::min<int64_t>(max_threads(), count)) : 1;
   if (threads <= 1) {
     if (count > 0) body(int64_t(0), count);
     return;

@@ -35,21 +35,21 @@ struct Gelu {
 
 template <typename T>
 void gelu_forward(int64_t n, const T* x, T* y, bool tanh_approx) {
-  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) y[i] = Gelu<T>::value(x[i], tanh_approx);
   });
 }
 
 template <typename T>
 void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) {
-  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], tanh_approx);
   });
 }
 
 template <typename T>
 void relu_forward(int64_t n, const T* x, T* y) {
-  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const T v = x[i];  // loaded unconditionally, so the select vectorises
       y[i] = (v > T(0)) | (v != v) ? v : T(0);
@@ -59,7 +59,7 @@ void relu_forward(int64_t n, const T* x, T* y) {
 
 template <typename T>
 void relu_backward(int64_t n, const T* y, const T* dy, T* dx) {
-  parallel_ranges(n, kParallelMinElements, [&](int64_t begin, int64_t end) {
+  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const T g = dy[i];  // loaded unconditionally, so the select vectorises
       dx[i] = y[i] > T(0) ? g : T(0);

@@ -1,6 +1,5 @@
 #include "ops/layer_norm.h"
 
-#include <algorithm>
 #include <cmath>
 
 #include "core/parallel.h"
@@ -14,10 +13,9 @@ constexpr int64_t kParallelMinElements = 1 << 14;
 // body(r) for every row of n elements; rows in parallel when there is enough work.
 template <typename Body>
 void for_rows(int64_t rows, int64_t n, Body&& body) {
-  parallel_ranges(rows, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(n, 1), 1),
-                  [&](int64_t first, int64_t last) {
-                    for (int64_t r = first; r < last; ++r) body(r);
-                  });
+  parallel_ranges(rows, n, kParallelMinElements, [&](int64_t first, int64_t last) {
+    for (int64_t r = first; r < last; ++r) body(r);
+  });
 }
 
 }  // namespace

@@ -186,7 +186,7 @@ void adaptive_avg_pool2d_forward(int64_t planes, int64_t H, int64_t W, int64_t O
   if (OH == 1 && OW == 1) {  // a global pool: many short planes, summed side by side in vectors
     const PoolPlaneKernels<T> kernels = FASTNN_ISA_TABLE(T, active_isa(), pool_planes);
     constexpr int64_t kBlock = 16;  // planes per task: the widest vector's lanes, so blocks never split a fold
-    parallel_ranges((planes + kBlock - 1) / kBlock, std::max<int64_t>(kParallelMinElements / (kBlock * H * W), 1),
+    parallel_ranges((planes + kBlock - 1) / kBlock, kBlock * H * W, kParallelMinElements,
                     [&](int64_t first, int64_t last) {
                       const int64_t p0 = first * kBlock, p1 = std::min(planes, last * kBlock);
                       kernels.global_mean(p1 - p0, H * W, x + p0 * H * W, y + p0);

@@ -29,6 +29,15 @@ void fill_rows(int64_t rows, int64_t cols, const T* bias, const T* other_bias, T
   for (int64_t r = 1; r < rows; ++r) std::copy(out, out + cols, out + r * cols);
 }
 
+// out row b (ld apart) = [h row b, x row b]; only h when x is null.
+template <typename T>
+void stack_rows(int64_t B, int64_t H, int64_t I, const T* h, const T* x, T* out, int64_t ld) {
+  for (int64_t b = 0; b < B; ++b) {
+    std::copy(h + b * H, h + (b + 1) * H, out + b * ld);
+    if (x) std::copy(x + b * I, x + (b + 1) * I, out + b * ld + H);
+  }
+}
+
 template <typename T>
 RnnGateKernels<T> gates_for(Isa isa) {
   return FASTNN_ISA_TABLE(T, isa, rnn_gates);
@@ -40,7 +49,7 @@ void step_forward(const RnnShape& s, const T* xg, const T* bias, const T* hg, co
                   T* c_or_hn, T* gates) {
   const auto row = gates_for<T>(active_isa()).forward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
-  parallel_ranges(B, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(G, 1), 1), [&](int64_t b0, int64_t b1) {
+  parallel_ranges(B, G, kParallelMinElements, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
       row(H, xg + b * G, bias, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr,
           h + b * H, c_or_hn + b * H, gates + b * G);
@@ -55,7 +64,7 @@ void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, 
   const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
   const bool gru = s.mode == RnnMode::gru;
-  parallel_ranges(B, std::max<int64_t>(kParallelMinElements / std::max<int64_t>(G, 1), 1), [&](int64_t b0, int64_t b1) {
+  parallel_ranges(B, G, kParallelMinElements, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
       row(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr, gates + b * G,
           dc + b * H, dgx + b * G, gru ? dgh + b * G : nullptr, dh_direct + b * H);
@@ -74,9 +83,10 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
   // power of two; a single step (a cell) multiplies by the weights as they are.
   // RNN and LSTM then run each step as one GEMM, [h_prev x_t] times that
   // matrix, a sum over H + I (measured ~7% faster than projecting the inputs
-  // of a chunk of steps apart), the biases added by the gate math. The GRU keeps W_hn h apart (r scales it): its input side
-  // is projected a chunk of steps at a time, as one GEMM just before the steps
-  // use it (a chunk fits in L2), and each step's GEMM fills hg.
+  // of a chunk of steps apart), the biases added by the gate math. The GRU
+  // keeps W_hn h apart (r scales it): its input side is projected a chunk of
+  // steps at a time, as one GEMM just before the steps use it (a chunk fits in
+  // L2), and each step's GEMM fills the hidden side.
   constexpr int64_t kChunkBytes = 512 * 1024;
   const bool several = s.T > 1, fused = several && !gru;
   const int64_t chunk = fused ? 1
@@ -104,10 +114,7 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
     const T* x_t = x + t * B * s.I;
     T* pre = xg;  // this step's pre-activations (the GRU's input side)
     if (fused) {
-      for (int64_t b = 0; b < B; ++b) {
-        std::copy(h_prev + b * H, h_prev + (b + 1) * H, side + b * K);
-        std::copy(x_t + b * s.I, x_t + (b + 1) * s.I, side + b * K + H);
-      }
+      stack_rows(B, H, s.I, h_prev, x_t, side, K);
       gemm<T>(false, false, B, G, K, T(1), side, K, w_t, ld, T(0), pre, G);
     } else {
       if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
@@ -163,11 +170,7 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
     const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
     const T* h_prev = i == 0 ? h0 : y + prev * BH;
     const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
-    for (int64_t b = 0; b < B; ++b) {
-      T* row = states + (t * B + b) * ld_s;
-      std::copy(h_prev + b * H, h_prev + (b + 1) * H, row);
-      if (!gru) std::copy(x + (t * B + b) * s.I, x + (t * B + b + 1) * s.I, row + H);
-    }
+    stack_rows(B, H, s.I, h_prev, gru ? nullptr : x + t * B * s.I, states + t * B * ld_s, ld_s);
     for (int64_t k = 0; k < BH; ++k) dh_total[k] = dy[t * BH + k] + dh[k];
     T* gx = dgx + t * B * G;
     T* gh = dgh_all + t * B * G;
@@ -180,7 +183,6 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   if (gru) {
     gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, states, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
     gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);      // dW_ih = dgx^T x
-    if (db_hh) column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
   } else {
     gemm<T>(true, false, G, ld_s, TB, T(1), dgx, G, states, ld_s, T(0), dw_both, ld_s);
     for (int64_t g = 0; g < G; ++g) {
@@ -192,12 +194,10 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   if (lstm) std::copy(dc, dc + BH, dc0);
   gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
   if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
-  if (db_hh && !gru) {  // both biases enter as one sum: their gradients are the same sums
-    if (db_ih)
-      std::copy(db_ih, db_ih + G, db_hh);
-    else
-      column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
-  }
+  if (db_hh && gru)
+    column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
+  else if (db_hh)  // both biases enter as one sum: the same gradient
+    std::copy(db_ih, db_ih + G, db_hh);
 }
 
 #define FASTNN_INSTANTIATE_RNN(T)                                                                         \

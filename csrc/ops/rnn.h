@@ -33,7 +33,7 @@ void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const 
                  const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra);
 
 // Gradients given dy (T, B, H) and, optionally (null = zero), dh_n and dc_n.
-// Writes dx, dh0, dc0 (LSTM), dw_ih, dw_hh and, when not null, db_ih, db_hh.
+// Writes dx, dh0, dc0 (LSTM), dw_ih, dw_hh and, when not null, db_ih and db_hh (both or neither).
 template <typename T>
 void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
                   const T* y, const T* gates, const T* extra, const T* dy, const T* dh_n, const T* dc_n, T* dx,

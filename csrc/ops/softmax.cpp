@@ -48,7 +48,7 @@ template <typename Line>
 void for_each_line(int64_t outer, int64_t n, int64_t inner, Line&& line) {
   if (n == 0) return;
   const int64_t lines = outer * inner;
-  parallel_ranges(lines, std::max<int64_t>(kParallelMinElements / n, 1), [&](int64_t first, int64_t last) {
+  parallel_ranges(lines, n, kParallelMinElements, [&](int64_t first, int64_t last) {
     for (int64_t k = first; k < last; ++k) line((k / inner) * n * inner + k % inner);
   });
 }
