@@ -6,6 +6,7 @@ import numpy as np
 from . import random as _random
 from .autograd import run_backward
 
+_new_object = object.__new__
 _FLOAT_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 
@@ -43,11 +44,12 @@ class Tensor:
         self._retains_grad = False
         self._output_index = 0
 
-    @classmethod
-    def _wrap(cls, array):
-        """Wraps an op's output without copying (made C-contiguous if it is not)."""
-        tensor = cls.__new__(cls)
-        if type(array) is not np.ndarray or not array.flags.c_contiguous:
+    @staticmethod
+    def _wrap(array, fresh=False):
+        """Wraps an op's output without copying: made C-contiguous if it is not,
+        unchecked when `fresh` (a new array from a kernel, which always is)."""
+        tensor = _new_object(Tensor)
+        if not fresh and (type(array) is not np.ndarray or not array.flags.c_contiguous):
             array = np.asarray(array, order="C")
         tensor.data = array
         tensor._requires_grad = False
@@ -233,9 +235,6 @@ class Tensor:
 
     def __neg__(self):
         return _F.neg(self)
-
-    def __matmul__(self, other):
-        return _F.matmul(self, other)
 
     def __rmatmul__(self, other):
         return _F.matmul(other, self)
@@ -455,3 +454,5 @@ def arange(start, end=None, step=1, dtype=None, requires_grad=False):
 
 
 from . import functional as _F  # noqa: E402  (circular: the ops wrap Tensors)
+
+Tensor.__matmul__ = _F.matmul  # no frame in between: a small product's overhead is mostly frames

@@ -181,6 +181,17 @@ def test_empty_shapes(each_isa):
     np.testing.assert_array_equal(out, np.full((2, 4), 3.0))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mm_is_gemm_without_keywords(each_isa, dtype):
+    a, b = _operands(37, 19, 45, False, False, dtype)
+    np.testing.assert_array_equal(_C.mm(a, b), _C.gemm(a, b))
+    np.testing.assert_array_equal(_C.mm(a[None], b), _C.gemm(a[None], b))
+    with pytest.raises(ValueError, match=r"\(37, 19\).*\(45, 19\)"):
+        _C.mm(a, b.T.copy())
+    with pytest.raises(TypeError, match="same dtype"):
+        _C.mm(a, b.astype(np.float32 if dtype == np.float64 else np.float64))
+
+
 class TestBadInput:
     def test_mismatched_inner_dims(self):
         with pytest.raises(ValueError, match=r"\(3, 4\).*\(5, 6\)"):

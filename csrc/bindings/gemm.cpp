@@ -101,6 +101,11 @@ void bind_gemm(py::module_& m) {
         py::kw_only(), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0,
         "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
+  m.def(
+      "mm", [](const py::array& a, const py::array& b) { return gemm(a, b, py::none(), false, false, 1.0, 0.0); },
+      py::arg("a").noconvert(), py::arg("b").noconvert(),
+      "a @ b for 2-D a, b (or batches): gemm without its keyword arguments, whose parsing is a good part of a "
+      "small product's call.");
   m.def("gemm_blocks", &blocks_of, py::arg("dtype"),
         "Register tile (mr, nr) and cache blocks (mc, kc, nc) of the active ISA's GEMM for dtype.");
   m.def("set_gemm_blocks", &set_blocks, py::arg("dtype"), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,

@@ -6,6 +6,8 @@ from ..autograd import Function, _grad_enabled, sum_to_shape
 from ..tensor import Tensor
 from .common import _as_tensor
 
+_matmul_2d, _wrap = _C.mm, Tensor._wrap
+
 # -- matmul and linear on the packed GEMM -----------------------------------------
 def _batched_operand(x, batch):
     if x.ndim == 2:
@@ -43,7 +45,7 @@ class MatMul(Function):
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
         if a.ndim == 2 and b.ndim == 2:  # the common case: the kernel checks shapes and dtypes
-            return _C.gemm(a, b)
+            return _matmul_2d(a, b)
         _check_matmul_shapes(a, b)
         out = _mm(a[None, :] if a.ndim == 1 else a, b[:, None] if b.ndim == 1 else b)
         ctx.out_shape2 = out.shape
@@ -81,9 +83,12 @@ def matmul(a, b):
         >>> fastnn.matmul(fastnn.ones(2, 3), fastnn.ones(3, 4)).shape
         (2, 4)
     """
-    if type(a) is Tensor and type(b) is Tensor and a.data.ndim == 2 and b.data.ndim == 2 and not (
-            (a._requires_grad or b._requires_grad) and _grad_enabled.get()):
-        return Tensor._wrap(_C.gemm(a.data, b.data))  # no graph to record: skip the Function machinery
+    # Two 2-D tensors and no graph to record: straight to the kernel. This is
+    # every small product's whole overhead (and Tensor.__matmul__ itself).
+    if type(a) is Tensor and type(b) is Tensor and not ((a._requires_grad or b._requires_grad) and _grad_enabled.get()):
+        x, y = a.data, b.data
+        if x.ndim == 2 and y.ndim == 2:
+            return _wrap(_matmul_2d(x, y), True)
     return MatMul.apply(_as_tensor(a), _as_tensor(b))
 
 
