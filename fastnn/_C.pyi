@@ -78,8 +78,8 @@ def relu_forward(input: np.ndarray) -> np.ndarray:
 def rnn_backward(mode: str, input: np.ndarray, hx: np.ndarray, cx: object, weight_ih: np.ndarray, weight_hh: np.ndarray, output: np.ndarray, gates: np.ndarray, saved: np.ndarray, grad_output: np.ndarray, grad_hy: object, grad_cy: object, reverse: bool, bias: bool) -> tuple:
     """Gradients (input, hx, cx or None, weight_ih, weight_hh, bias_ih or None, bias_hh or None)."""
 
-def rnn_forward(mode: str, input: np.ndarray, hx: np.ndarray, cx: object, weight_ih: np.ndarray, weight_hh: np.ndarray, bias_ih: object, bias_hh: object, reverse: bool = False) -> tuple:
-    """One recurrent layer over a time-major sequence: (output, h_n, c_n or None, gates, saved states)."""
+def rnn_forward(mode: str, input: np.ndarray, hx: np.ndarray, cx: object, weight_ih: np.ndarray, weight_hh: np.ndarray, bias_ih: object, bias_hh: object, reverse: bool = False, keep_gates: bool = True) -> tuple:
+    """One recurrent layer over a time-major sequence: (output, h_n, c_n or None, gates (None unless keep_gates: for backward), saved states)."""
 
 def set_gemm_blocks(dtype: object, mc: int = 0, kc: int = 0, nc: int = 0, direct_a_bytes: int = -1) -> None:
     """Retunes the active ISA's cache blocks for dtype and the size of A up to which A and B are read in place; with no sizes (or sizes <= 0, direct_a_bytes < 0) restores the built-in ones."""

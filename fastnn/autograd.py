@@ -60,6 +60,11 @@ class Context:
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
 
+    @property
+    def recorded(self):
+        """Whether this call goes into a graph, so that a backward may follow."""
+        return True in self.needs_input_grad and _grad_enabled.get()
+
 
 class Node:
     """The graph edge from an op's outputs back to the inputs it was given."""

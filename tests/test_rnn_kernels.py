@@ -110,20 +110,38 @@ def test_backward_through_time_matches_finite_differences(each_isa, mode, revers
                                    err_msg=name)
 
 
+@pytest.mark.parametrize("H", [64, 50])  # whole 16-unit blocks per thread or not
 @pytest.mark.parametrize("mode", MODES)
-def test_bitwise_equal_for_1_and_2_threads(each_isa, threads, mode):
-    p = _layer(mode, T=12, B=40, I=70, H=64, seed=2, dtype=np.float32)
-    dy = np.cos(np.arange(12 * 40 * 64, dtype=np.float32)).reshape(12, 40, 64)
+def test_bitwise_equal_for_any_thread_count(each_isa, threads, mode, H):
+    p = _layer(mode, T=12, B=40, I=70, H=H, seed=2, dtype=np.float32)
+    dy = np.cos(np.arange(12 * 40 * H, dtype=np.float32)).reshape(12, 40, H)
     results = []
-    for n in (1, 2):
+    for n in (1, 2, 3):
         threads(n)
         y, h_n, c_n, gates, saved = _C.rnn_forward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"],
                                                     p["b_hh"], False)
         grads = _C.rnn_backward(mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], y, gates, saved, dy, None,
                                 None, False, True)
         results.append([y, h_n] + [g for g in grads if g is not None])
-    for first, second in zip(*results):
-        assert np.array_equal(first, second)
+    for other in results[1:]:
+        for a, b in zip(results[0], other):
+            assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("T", [1, 5])
+@pytest.mark.parametrize("mode", MODES)
+def test_forward_without_gates_for_backward(threads, mode, T):
+    p = _layer(mode, T=T, B=9, I=30, H=40, seed=4, dtype=np.float32)
+    args = (mode, p["x"], p["h0"], p["c0"], p["w_ih"], p["w_hh"], p["b_ih"], p["b_hh"], True)
+    for n in (1, 2):
+        threads(n)
+        kept = _C.rnn_forward(*args)
+        y, h_n, c_n, gates, saved = _C.rnn_forward(*args, keep_gates=False)
+        assert gates is None
+        for a, b in zip((y, h_n, c_n), kept[:3]):
+            np.testing.assert_array_equal(a, b)
+        if mode in ("LSTM", "GRU"):  # the states a backward would need (an RNN keeps none)
+            np.testing.assert_array_equal(saved, kept[4])
 
 
 def test_empty_sequence_and_no_bias():

@@ -52,25 +52,26 @@ const T* maybe(const py::object& o) {
 
 py::tuple forward(const std::string& mode, const py::array& x, const py::array& h0, const py::object& c0,
                   const py::array& w_ih, const py::array& w_hh, const py::object& b_ih, const py::object& b_hh,
-                  bool reverse) {
+                  bool reverse, bool keep_gates) {
   const RnnShape s = layer_shape(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse);
   const bool lstm = s.mode == RnnMode::lstm;
   py::array y = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
   py::array h_n = new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H});
   py::array c_n = lstm ? new_array(x.dtype(), std::vector<py::ssize_t>{s.B, s.H}) : py::array();
-  py::array gates = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.G()});
+  py::array gates = keep_gates ? new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.G()}) : py::array();
   py::array extra = new_array(x.dtype(), std::vector<py::ssize_t>{s.T, s.B, s.H});
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T *px = data_of<T>(x), *ph0 = data_of<T>(h0), *pc0 = maybe<T>(c0), *pwi = data_of<T>(w_ih),
             *pwh = data_of<T>(w_hh), *pbi = maybe<T>(b_ih), *pbh = maybe<T>(b_hh);
     T *py_ = mutable_data_of<T>(y), *phn = mutable_data_of<T>(h_n), *pcn = lstm ? mutable_data_of<T>(c_n) : nullptr,
-      *pg = mutable_data_of<T>(gates), *pe = mutable_data_of<T>(extra);
+      *pg = keep_gates ? mutable_data_of<T>(gates) : nullptr, *pe = mutable_data_of<T>(extra);
     py::gil_scoped_release release;
     rnn_forward<T>(s, px, ph0, pc0, pwi, pwh, pbi, pbh, py_, phn, pcn, pg, pe);
     return 0;
   });
-  return py::make_tuple(y, h_n, lstm ? py::object(c_n) : py::object(py::none()), gates, extra);
+  return py::make_tuple(y, h_n, lstm ? py::object(c_n) : py::object(py::none()),
+                        keep_gates ? py::object(gates) : py::object(py::none()), extra);
 }
 
 py::tuple backward(const std::string& mode, const py::array& x, const py::array& h0, const py::object& c0,
@@ -113,8 +114,9 @@ py::tuple backward(const std::string& mode, const py::array& x, const py::array&
 void bind_rnn(py::module_& m) {
   m.def("rnn_forward", &forward, py::arg("mode"), py::arg("input").noconvert(), py::arg("hx").noconvert(),
         py::arg("cx"), py::arg("weight_ih").noconvert(), py::arg("weight_hh").noconvert(), py::arg("bias_ih"),
-        py::arg("bias_hh"), py::arg("reverse") = false,
-        "One recurrent layer over a time-major sequence: (output, h_n, c_n or None, gates, saved states).");
+        py::arg("bias_hh"), py::arg("reverse") = false, py::arg("keep_gates") = true,
+        "One recurrent layer over a time-major sequence: (output, h_n, c_n or None, gates (None unless "
+        "keep_gates: for backward), saved states).");
   m.def("rnn_backward", &backward, py::arg("mode"), py::arg("input").noconvert(), py::arg("hx").noconvert(),
         py::arg("cx"), py::arg("weight_ih").noconvert(), py::arg("weight_hh").noconvert(),
         py::arg("output").noconvert(), py::arg("gates").noconvert(), py::arg("saved").noconvert(),

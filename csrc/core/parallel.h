@@ -2,6 +2,7 @@
 // A parallel loop whose body may throw: an exception must not leave an OpenMP
 // region, so the first one is kept and rethrown after it, to reach Python.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <exception>
 
@@ -51,5 +52,51 @@ void parallel_ranges(int64_t count, int64_t item_size, int64_t min_elements, Bod
   }
   parallel_for(threads, threads, [&](int64_t t) { body(count * t / threads, count * (t + 1) / threads); });
 }
+
+// One parallel region whose threads run the same loop of phases (for
+// sequences of dependent steps, each split the same way across the threads).
+// The body is run(thread); inside it work(fn) runs fn() and phase(fn) runs it
+// and then waits for the other threads. A failure skips every later fn but no
+// barrier (a thread leaving its loop early would leave the others waiting at
+// them), and is rethrown after the region.
+class PhasedTeam {
+ public:
+  explicit PhasedTeam(int threads) : threads_(std::max(1, threads)) {}
+  int threads() const { return threads_; }
+
+  template <typename Body>
+  void run(Body&& body) {
+    if (threads_ == 1) {
+      body(0);
+    } else {
+#pragma omp parallel num_threads(threads_)
+      body(thread_index());
+    }
+    if (failure_) std::rethrow_exception(failure_);
+  }
+
+  template <typename Fn>
+  void work(Fn&& fn) {
+    if (failed_) return;
+    try {
+      fn();
+    } catch (...) {
+#pragma omp critical(fastnn_phased_team_failure)
+      if (!failure_) failure_ = std::current_exception();
+      failed_ = true;
+    }
+  }
+
+  template <typename Fn>
+  void phase(Fn&& fn) {
+    work(fn);
+#pragma omp barrier
+  }
+
+ private:
+  int threads_;
+  std::atomic<bool> failed_{false};
+  std::exception_ptr failure_;
+};
 
 }  // namespace fastnn

@@ -153,6 +153,9 @@ struct Plan {
     a_size = ceil_div(row_tiles, m_blocks) * k.mr * kc;
   }
   int64_t workspace() const { return b_size + threads * a_size; }
+  // This thread's share of the workspace: on one thread the first, also when
+  // called from inside another kernel's parallel region.
+  int64_t share() const { return threads == 1 ? 0 : thread_index(); }
 
   // Rows [first, last) of block b: blocks differ by at most one MR tile.
   int64_t block_start(int64_t b, int64_t M) const {
@@ -233,7 +236,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
     const T* b = B.at(0, jr);
     int64_t b_stride = B.ld;
     if (B.trans || (n < nr && !wide)) {
-      T* own = workspace + thread_index() * K * nr;
+      T* own = workspace + plan.share() * K * nr;
       pack_b_panel(B, 0, jr, K, n, static_cast<int>(nr), own);
       b = own;
       b_stride = nr;
@@ -260,7 +263,7 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
 
   // The region's body; its worksharing loops run alone on one thread.
   auto region = [&] {
-    T* packed_a = packed_a_all + thread_index() * plan.a_size;
+    T* packed_a = packed_a_all + plan.share() * plan.a_size;
     for (int64_t jc = 0; jc < N; jc += k.nc) {
       const int64_t nc = std::min<int64_t>(k.nc, N - jc);
       const int64_t panels = ceil_div(nc, k.nr);

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/cpu.h"
@@ -43,32 +44,148 @@ RnnGateKernels<T> gates_for(Isa isa) {
   return FASTNN_ISA_TABLE(T, isa, rnn_gates);
 }
 
-// One step's gate math over the batch rows.
+// One step's gate math over the batch rows; gates null: each thread writes
+// its rows' gates over one row of `unkept`.
 template <typename T>
-void step_forward(const RnnShape& s, const T* xg, const T* bias, const T* hg, const T* h_prev, const T* c_prev, T* h,
-                  T* c_or_hn, T* gates) {
+void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, const T* c_prev, T* h, T* c_or_hn,
+                  T* gates, T* unkept) {
   const auto row = gates_for<T>(active_isa()).forward[static_cast<int>(s.mode)];
   const int64_t B = s.B, H = s.H, G = s.G();
   parallel_ranges(B, G, kParallelMinElements, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b)
-      row(H, xg + b * G, bias, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr,
-          h + b * H, c_or_hn + b * H, gates + b * G);
+      row(H, H, xg + b * G, nullptr, hg ? hg + b * G : nullptr, h_prev + b * H, c_prev ? c_prev + b * H : nullptr,
+          h + b * H, c_or_hn + b * H, gates ? gates + b * G : unkept + thread_index() * G);
   });
 }
 
-// One step backward over the batch rows. For RNN and LSTM the hidden-side
-// gradients equal the input-side ones (gh is gx); GRU writes both.
+}  // namespace
+
+namespace {
+
+// Hidden units [first, last) of `threads` nearly equal ranges, cut at
+// multiples of 16 units (whole vectors of each gate's columns).
+inline std::pair<int64_t, int64_t> units_of(int64_t H, int threads, int thread) {
+  const int64_t blocks = (H + 15) / 16;
+  return {std::min(H, blocks * thread / threads * 16), std::min(H, blocks * (thread + 1) / threads * 16)};
+}
+
+// Threads for a step of `work` multiply-adds over H hidden units.
+inline int step_threads(double work, int64_t H) {
+  constexpr double kParallelMinWork = 64.0 * 64 * 64;
+  return work < kParallelMinWork ? 1 : int(std::min<int64_t>(max_threads(), (H + 15) / 16));
+}
+
+// RNN and LSTM over several steps, in one parallel region for the sequence.
+// Step t is one product [h_prev x_t] @ [W_hh^T; W_ih^T] ((H + I) x G, laid
+// out once) and the gate math. Each thread owns a range of hidden units: it
+// computes those units' columns of every gate, their gate math over the
+// batch, and its share of the next step's [h x] rows, then meets the others
+// at one barrier. So no step reads what another core wrote in that step, and
+// as a column's sum does not depend on the cut, the bits on any thread count
+// are the same.
 template <typename T>
-void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, const T* c, const T* c_prev,
-                   const T* gates, T* dc, T* dgx, T* dgh, T* dh_direct) {
-  const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
-  const int64_t B = s.B, H = s.H, G = s.G();
-  const bool gru = s.mode == RnnMode::gru;
-  parallel_ranges(B, G, kParallelMinElements, [&](int64_t b0, int64_t b1) {
-    for (int64_t b = b0; b < b1; ++b)
-      row(H, dh + b * H, h + b * H, h_prev + b * H, c + b * H, c_prev ? c_prev + b * H : nullptr, gates + b * G,
-          dc + b * H, dgx + b * G, gru ? dgh + b * G : nullptr, dh_direct + b * H);
+void fused_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
+                   const T* b_ih, const T* b_hh, T* y, T* extra, T* gates) {
+  const int64_t B = s.B, H = s.H, I = s.I, G = s.G(), K = H + I, gate_count = rnn_gates(s.mode);
+  const bool lstm = s.mode == RnnMode::lstm;
+  const int64_t ld = padded_ld(G);  // rows padded so that they do not share cache sets when G is a power of two
+  T* w_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * K);
+  T* pre = thread_scratch(ScratchSlot::op_columns).get<T>(B * G);
+  T* sides = thread_scratch(ScratchSlot::op_partials).get<T>(2 * B * K);  // [h x] of this step and the next
+  std::vector<T> bias_sum;
+  if (b_ih || b_hh) {
+    bias_sum.resize(G);
+    fill_rows(1, G, b_ih, b_hh, bias_sum.data());
+  }
+  const T* bias = bias_sum.empty() ? nullptr : bias_sum.data();
+  const auto row = gates_for<T>(active_isa()).forward[static_cast<int>(s.mode)];
+  PhasedTeam team(step_threads(double(B) * G * K, H));
+  std::vector<T> unkept(gates ? 0 : team.threads() * G);  // a thread's row of gates when backward does not need them
+  team.run([&](int thread) {
+    const auto [u0, u1] = units_of(H, team.threads(), thread);
+    const int64_t b0 = B * thread / team.threads(), b1 = B * (thread + 1) / team.threads();
+    team.phase([&] {  // each thread lays out the weights it multiplies by, and its rows of the first [h x]
+      for (int64_t g = 0; g < gate_count; ++g) {
+        transpose(u1 - u0, H, w_hh + (g * H + u0) * H, H, w_t + g * H + u0, ld);
+        transpose(u1 - u0, I, w_ih + (g * H + u0) * I, I, w_t + ld * H + g * H + u0, ld);
+      }
+      stack_rows(b1 - b0, H, I, h0 + b0 * H, x + step_at(s, 0) * B * I + b0 * I, sides + b0 * K, K);
+    });
+    for (int64_t i = 0; i < s.T; ++i) {
+      const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+      const T* side = sides + (i % 2) * B * K;
+      T* next_side = sides + ((i + 1) % 2) * B * K;
+      team.phase([&] {
+        if (u1 > u0) {
+          for (int64_t g = 0; g < gate_count; ++g)
+            gemm<T>(false, false, B, u1 - u0, K, T(1), side, K, w_t + g * H + u0, ld, T(0), pre + g * H + u0, G, 1);
+          const T* h_prev = i == 0 ? h0 : y + prev * B * H;
+          const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
+          for (int64_t b = 0; b < B; ++b) {
+            T* h = y + (t * B + b) * H;
+            T* kept = gates ? gates + (t * B + b) * G : unkept.data() + thread * G;
+            row(u1 - u0, H, pre + b * G + u0, bias ? bias + u0 : nullptr, nullptr, h_prev + b * H + u0,
+                c_prev ? c_prev + b * H + u0 : nullptr, h + u0, extra + (t * B + b) * H + u0, kept + u0);
+            if (i + 1 < s.T) std::copy(h + u0, h + u1, next_side + b * K + u0);
+          }
+        }
+        if (i + 1 < s.T)
+          for (int64_t b = b0; b < b1; ++b) {
+            const T* x_next = x + (step_at(s, i + 1) * B + b) * I;
+            std::copy(x_next, x_next + I, next_side + b * K + H);
+          }
+      });
+    }
   });
+}
+
+// The GRU, and any single step (a cell, whose weights are multiplied as they
+// are). The GRU keeps W_hn h apart (r scales it): its input side is projected
+// a chunk of steps at a time, as one GEMM just before the steps use it (a
+// chunk fits in L2), and each step's GEMM fills the hidden side.
+template <typename T>
+void projected_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
+                       const T* b_ih, const T* b_hh, T* y, T* extra, T* gates) {
+  const int64_t B = s.B, H = s.H, G = s.G();
+  const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
+  constexpr int64_t kChunkBytes = 512 * 1024;
+  const bool several = s.T > 1;
+  const int64_t chunk =
+      std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(B * G * int64_t(sizeof(T)), 1), 1, std::max<int64_t>(s.T, 1));
+  const int64_t ld = padded_ld(G);
+  T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(chunk * B * G, 1));
+  T* side = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(gru ? B * G : 1, 1));
+  T* w_t = nullptr;  // [W_hh^T; W_ih^T]
+  if (several) {
+    w_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * (H + s.I));
+    transpose(G, H, w_hh, H, w_t, ld);
+    transpose(G, s.I, w_ih, s.I, w_t + ld * H, ld);
+  }
+  std::vector<T> unkept(gates ? 0 : max_threads() * G);
+  int64_t first_t = 0;  // the chunk's lowest step; xg row block k holds step first_t + k
+  for (int64_t i = 0; i < s.T; ++i) {
+    const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+    const T* h_prev = i == 0 ? h0 : y + prev * B * H;
+    const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
+    if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
+      const int64_t steps = std::min(chunk, s.T - i);
+      first_t = s.reverse ? t - steps + 1 : t;
+      fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
+      if (several)
+        gemm<T>(false, false, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_t + ld * H, ld, T(1), xg, G);
+      else
+        gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
+    }
+    T* pre = xg + (t - first_t) * B * G;
+    T* hidden_side = gru ? side : pre;
+    if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), side);
+    if (several)
+      gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_t, ld, T(1), hidden_side, G);
+    else
+      gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
+    step_forward(s, pre, gru ? side : nullptr, h_prev, c_prev, y + t * B * H, extra + t * B * H,
+                 gates ? gates + t * B * G : nullptr, unkept.data());
+  }
 }
 
 }  // namespace
@@ -76,70 +193,17 @@ void step_backward(const RnnShape& s, const T* dh, const T* h, const T* h_prev, 
 template <typename T>
 void rnn_forward(const RnnShape& s, const T* x, const T* h0, const T* c0, const T* w_ih, const T* w_hh,
                  const T* b_ih, const T* b_hh, T* y, T* h_n, T* c_n, T* gates, T* extra) {
-  const int64_t B = s.B, H = s.H, G = s.G();
-  const bool lstm = s.mode == RnnMode::lstm, gru = s.mode == RnnMode::gru;
-  // Over several steps [W_hh^T; W_ih^T] ((H + I) x G) is laid out once, rows
-  // padded so that they do not all fall into the same cache sets when G is a
-  // power of two; a single step (a cell) multiplies by the weights as they are.
-  // RNN and LSTM then run each step as one GEMM, [h_prev x_t] times that
-  // matrix, a sum over H + I (measured ~7% faster than projecting the inputs
-  // of a chunk of steps apart), the biases added by the gate math. The GRU
-  // keeps W_hn h apart (r scales it): its input side is projected a chunk of
-  // steps at a time, as one GEMM just before the steps use it (a chunk fits in
-  // L2), and each step's GEMM fills the hidden side.
-  constexpr int64_t kChunkBytes = 512 * 1024;
-  const bool several = s.T > 1, fused = several && !gru;
-  const int64_t chunk = fused ? 1
-                              : std::clamp<int64_t>(kChunkBytes / std::max<int64_t>(B * G * int64_t(sizeof(T)), 1), 1,
-                                                    std::max<int64_t>(s.T, 1));
-  const int64_t ld = padded_ld(G), K = H + s.I;
-  T* xg = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(chunk * B * G, 1));
-  T* side = thread_scratch(ScratchSlot::op_partials).get<T>(std::max<int64_t>(fused ? B * K : gru ? B * G : 1, 1));
-  T* w_t = nullptr;  // [W_hh^T; W_ih^T]
-  std::vector<T> bias_sum;  // fused steps: b_ih + b_hh, added by the gate math (no per-step fill)
-  if (fused && (b_ih || b_hh)) {
-    bias_sum.resize(G);
-    fill_rows(1, G, b_ih, b_hh, bias_sum.data());
+  const int64_t BH = s.B * s.H;
+  if (s.T > 1 && s.mode != RnnMode::gru)
+    fused_forward(s, x, h0, c0, w_ih, w_hh, b_ih, b_hh, y, extra, gates);
+  else
+    projected_forward(s, x, h0, c0, w_ih, w_hh, b_ih, b_hh, y, extra, gates);
+  const T* h_last = s.T ? y + step_at(s, s.T - 1) * BH : h0;
+  std::copy(h_last, h_last + BH, h_n);
+  if (s.mode == RnnMode::lstm) {
+    const T* c_last = s.T ? extra + step_at(s, s.T - 1) * BH : c0;
+    std::copy(c_last, c_last + BH, c_n);
   }
-  if (several) {
-    w_t = thread_scratch(ScratchSlot::op_weights).get<T>(ld * K);
-    transpose(G, H, w_hh, H, w_t, ld);
-    transpose(G, s.I, w_ih, s.I, w_t + ld * H, ld);
-  }
-  int64_t first_t = 0;  // the GRU chunk's lowest step; xg row block k holds step first_t + k
-  for (int64_t i = 0; i < s.T; ++i) {
-    const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
-    const T* h_prev = i == 0 ? h0 : y + prev * B * H;
-    const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * B * H;
-    const T* x_t = x + t * B * s.I;
-    T* pre = xg;  // this step's pre-activations (the GRU's input side)
-    if (fused) {
-      stack_rows(B, H, s.I, h_prev, x_t, side, K);
-      gemm<T>(false, false, B, G, K, T(1), side, K, w_t, ld, T(0), pre, G);
-    } else {
-      if (i % chunk == 0) {  // the next chunk's steps, in time order whatever the direction
-        const int64_t steps = std::min(chunk, s.T - i);
-        first_t = s.reverse ? t - steps + 1 : t;
-        fill_rows(steps * B, G, b_ih, gru ? nullptr : b_hh, xg);
-        if (several)
-          gemm<T>(false, false, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_t + ld * H, ld, T(1), xg, G);
-        else
-          gemm<T>(false, true, steps * B, G, s.I, T(1), x + first_t * B * s.I, s.I, w_ih, s.I, T(1), xg, G);
-      }
-      pre = xg + (t - first_t) * B * G;
-      T* hidden_side = gru ? side : pre;
-      if (gru) fill_rows(B, G, b_hh, static_cast<const T*>(nullptr), side);
-      if (several)
-        gemm<T>(false, false, B, G, H, T(1), h_prev, H, w_t, ld, T(1), hidden_side, G);
-      else
-        gemm<T>(false, true, B, G, H, T(1), h_prev, H, w_hh, H, T(1), hidden_side, G);
-    }
-    step_forward(s, pre, bias_sum.empty() ? nullptr : bias_sum.data(), gru ? side : nullptr, h_prev, c_prev,
-                 y + t * B * H, extra + t * B * H, gates + t * B * G);
-  }
-  const int64_t last = step_at(s, s.T - 1);
-  std::copy(s.T ? y + last * B * H : h0, (s.T ? y + last * B * H : h0) + B * H, h_n);
-  if (lstm) std::copy(s.T ? extra + last * B * H : c0, (s.T ? extra + last * B * H : c0) + B * H, c_n);
 }
 
 template <typename T>
@@ -162,24 +226,53 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   T* states = saved + (gru ? TB * G : G * ld_s);
   T* work = thread_scratch(ScratchSlot::op_partials).get<T>(4 * BH + 1);
   T *dh = work, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
-  if (dh_n) std::copy(dh_n, dh_n + BH, dh); else std::fill(dh, dh + BH, T(0));
-  if (lstm) {
-    if (dc_n) std::copy(dc_n, dc_n + BH, dc); else std::fill(dc, dc + BH, T(0));
-  }
-  for (int64_t i = s.T - 1; i >= 0; --i) {
-    const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
-    const T* h_prev = i == 0 ? h0 : y + prev * BH;
-    const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
-    stack_rows(B, H, s.I, h_prev, gru ? nullptr : x + t * B * s.I, states + t * B * ld_s, ld_s);
-    for (int64_t k = 0; k < BH; ++k) dh_total[k] = dy[t * BH + k] + dh[k];
-    T* gx = dgx + t * B * G;
-    T* gh = dgh_all + t * B * G;
-    step_backward(s, dh_total, y + t * BH, h_prev, extra + t * BH, c_prev, gates + t * B * G, dc, gx, gh,
-                  dh_direct);
-    gemm<T>(false, false, B, H, G, T(1), gh, G, w_hh, H, T(0), dh, H);  // dh_prev = gh W_hh
-    if (gru)
-      for (int64_t k = 0; k < BH; ++k) dh[k] += dh_direct[k];
-  }
+  // Steps back in one parallel region, each thread owning a range of hidden
+  // units (as forward): their gate gradients over the batch, a barrier (the
+  // next product needs every unit's), then their columns of dh_prev = gh W_hh,
+  // which only that thread reads next. The same bits on any thread count.
+  const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
+  PhasedTeam team(step_threads(double(B) * G * H, H));
+  team.run([&](int thread) {
+    const auto [u0, u1] = units_of(H, team.threads(), thread);
+    const int64_t r0 = TB * thread / team.threads(), r1 = TB * (thread + 1) / team.threads();
+    team.work([&] {
+      for (int64_t r = r0; r < r1; ++r) {  // row (t, b) of the states, in step t's [h_prev x_t]
+        const int64_t t = r / B, b = r % B, i = step_at(s, t);
+        const T* h_prev = i == 0 ? h0 + b * H : y + step_at(s, i - 1) * BH + b * H;
+        stack_rows(1, H, s.I, h_prev, gru ? nullptr : x + r * s.I, states + r * ld_s, ld_s);
+      }
+      for (int64_t b = 0; b < B; ++b) {
+        T* dh_row = dh + b * H;
+        if (dh_n) std::copy(dh_n + b * H + u0, dh_n + b * H + u1, dh_row + u0); else std::fill(dh_row + u0, dh_row + u1, T(0));
+        T* dc_row = dc + b * H;
+        if (lstm && dc_n) std::copy(dc_n + b * H + u0, dc_n + b * H + u1, dc_row + u0);
+        else if (lstm) std::fill(dc_row + u0, dc_row + u1, T(0));
+      }
+    });
+    for (int64_t i = s.T - 1; i >= 0; --i) {
+      const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
+      const T* h_prev = i == 0 ? h0 : y + prev * BH;
+      const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
+      T* gx = dgx + t * B * G;
+      T* gh = dgh_all + t * B * G;
+      team.phase([&] {
+        for (int64_t b = 0; b < B; ++b) {
+          const int64_t at = t * BH + b * H;
+          for (int64_t u = u0; u < u1; ++u) dh_total[b * H + u] = dy[at + u] + dh[b * H + u];
+          row(u1 - u0, H, dh_total + b * H + u0, y + at + u0, h_prev + b * H + u0, extra + at + u0,
+              c_prev ? c_prev + b * H + u0 : nullptr, gates + (t * B + b) * G + u0, dc + b * H + u0,
+              gx + b * G + u0, gru ? gh + b * G + u0 : nullptr, dh_direct + b * H + u0);
+        }
+      });
+      team.work([&] {
+        if (u1 == u0) return;
+        gemm<T>(false, false, B, u1 - u0, G, T(1), gh, G, w_hh + u0, H, T(0), dh + u0, H, 1);  // dh_prev = gh W_hh
+        if (gru)
+          for (int64_t b = 0; b < B; ++b)
+            for (int64_t u = u0; u < u1; ++u) dh[b * H + u] += dh_direct[b * H + u];
+      });
+    }
+  });
   if (gru) {
     gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, states, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
     gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);      // dW_ih = dgx^T x

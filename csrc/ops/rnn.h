@@ -24,7 +24,8 @@ struct RnnShape {
 };
 
 // What forward keeps for backward.
-//   gates (T, B, G): activated gates (LSTM i f g o, GRU r z n; RNN: unused)
+//   gates (T, B, G): activated gates (LSTM i f g o, GRU r z n; RNN: unused),
+//     or null when no backward follows
 //   extra (T, B, H): LSTM cell states c_t; GRU W_hn h_{t-1} + b_hn; RNN: unused
 // x (T, B, I); h0, c0 (B, H) (c0 only for LSTM); w_ih (G, I); w_hh (G, H);
 // biases (G) or null. Writes y (T, B, H), h_n (B, H) and, for LSTM, c_n.

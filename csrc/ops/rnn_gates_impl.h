@@ -15,11 +15,11 @@ namespace {
 // mode is a template parameter and every pointer __restrict, so that the loop
 // over j is one straight body the compiler vectorises.
 template <typename T, RnnMode Mode, bool kBias>
-void gate_row_with(int64_t H, const T* __restrict ax, const T* __restrict bias, const T* __restrict ah,
+void gate_row_with(int64_t n, int64_t H, const T* __restrict ax, const T* __restrict bias, const T* __restrict ah,
                    const T* __restrict h_prev, const T* __restrict c_prev, T* __restrict h, T* __restrict c_or_hn,
                    T* __restrict g) {
   auto pre = [&](int64_t k) { return kBias ? ax[k] + bias[k] : ax[k]; };
-  for (int64_t j = 0; j < H; ++j) {
+  for (int64_t j = 0; j < n; ++j) {
     if (Mode == RnnMode::tanh) {
       h[j] = tanh_fast(pre(j));
     } else if (Mode == RnnMode::relu) {
@@ -44,12 +44,12 @@ void gate_row_with(int64_t H, const T* __restrict ax, const T* __restrict bias, 
 }
 
 template <typename T, RnnMode Mode>
-void gate_row(int64_t H, const T* ax, const T* bias, const T* ah, const T* h_prev, const T* c_prev, T* h,
+void gate_row(int64_t n, int64_t H, const T* ax, const T* bias, const T* ah, const T* h_prev, const T* c_prev, T* h,
               T* c_or_hn, T* g) {
   if (bias)
-    gate_row_with<T, Mode, true>(H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
+    gate_row_with<T, Mode, true>(n, H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
   else
-    gate_row_with<T, Mode, false>(H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
+    gate_row_with<T, Mode, false>(n, H, ax, bias, ah, h_prev, c_prev, h, c_or_hn, g);
 }
 
 // One step backward: from dh (gradient of this step's output state, both from
@@ -57,10 +57,10 @@ void gate_row(int64_t H, const T* ax, const T* bias, const T* ah, const T* h_pre
 // gradients of the input side (dgx) and the hidden side (dgh), the direct
 // gradient to h_prev (GRU: z * dh) and, for LSTM, dc for the previous step.
 template <typename T, RnnMode Mode>
-void gate_row_backward(int64_t H, const T* __restrict dh, const T* __restrict h, const T* __restrict h_prev,
+void gate_row_backward(int64_t n, int64_t H, const T* __restrict dh, const T* __restrict h, const T* __restrict h_prev,
                        const T* __restrict c, const T* __restrict c_prev, const T* __restrict g, T* __restrict dc,
                        T* __restrict gx, T* __restrict gh, T* __restrict dh_direct) {
-  for (int64_t j = 0; j < H; ++j) {
+  for (int64_t j = 0; j < n; ++j) {
     if (Mode == RnnMode::tanh) {
       gx[j] = dh[j] * (T(1) - h[j] * h[j]);
     } else if (Mode == RnnMode::relu) {

@@ -10,7 +10,8 @@ class RecurrentLayer(Function):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, mode, reverse):
-        y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+        y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse,
+                                                   keep_gates=ctx.recorded)
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, y, gates, saved)
         ctx.mode, ctx.reverse, ctx.bias = mode, reverse, b_ih is not None
         return (y, h_n, c_n) if mode == "LSTM" else (y, h_n)
@@ -40,7 +41,8 @@ class CellStep(Function):
         ctx.x_shape, ctx.h_shape = x.shape, h.shape
         x = x.reshape(1, -1, x.shape[-1])
         states = (h, c) if h.ndim == 2 else (h.reshape(1, -1), None if c is None else c.reshape(1, -1))
-        y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, *states, w_ih, w_hh, b_ih, b_hh, False)
+        y, h_n, c_n, gates, saved = _C.rnn_forward(mode, x, *states, w_ih, w_hh, b_ih, b_hh, False,
+                                                   keep_gates=ctx.recorded)
         ctx.save_for_backward(x, *states, w_ih, w_hh, y, gates, saved)
         ctx.mode, ctx.reverse, ctx.bias = mode, False, b_ih is not None
         if h.ndim == 1:
