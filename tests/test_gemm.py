@@ -38,6 +38,27 @@ def test_gemm_matches_reference(each_isa, M, K, N, trans_a, trans_b, dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("beta", [0.0, 1.0])
+@pytest.mark.parametrize("M,K,lda", [(4, 64, 64), (29, 1024, 1024), (13, 100, 1024), (40, 256, 2048)])
+def test_rows_a_power_of_two_apart(each_isa, threads, M, K, lda, beta, dtype):
+    """A whose rows are a multiple of 4 KiB apart is read from a padded copy (also a
+    row slice of a wider matrix), on one thread and split over two."""
+    g = rng(6)
+    a = g.standard_normal((M, lda)).astype(dtype)[:, :K]
+    b = g.standard_normal((K, 70)).astype(dtype)
+    c = g.standard_normal((M, 70)).astype(dtype)
+    want = reference.gemm(a.astype(np.float64), b.astype(np.float64), c.astype(np.float64), False, False, 1.0, beta)
+    results = []
+    for n in (1, 2):
+        threads(n)
+        out = c.copy()
+        _C.gemm(a, b, out, beta=beta)
+        np.testing.assert_allclose(out, want, atol=_tolerance(dtype, K) * 4, rtol=_tolerance(dtype, K))
+        results.append(out)
+    np.testing.assert_array_equal(results[0], results[1])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("alpha,beta", [(1.0, 1.0), (0.5, -2.0), (2.0, 0.0), (0.0, 0.5)])
 @pytest.mark.parametrize("M,K,N", [(5, 300, 7), (130, 70, 260)])
 def test_gemm_alpha_beta(each_isa, M, K, N, alpha, beta, dtype):
