@@ -17,14 +17,19 @@
 namespace fastnn {
 namespace {
 
+// A one-chunk batch's weight gradient is summed in this many groups of bands.
+constexpr int64_t kBandGroups = 4;
+
 // Samples per partial weight gradient: fixed, so the batch reduction is summed
 // in the same order whatever the thread count.
 constexpr int64_t kBatchChunk = 4;
 
 // im2col runs over bands of output pixels whose columns (col_rows x band)
 // stay within kBandBytes, in L2 beside the weights while the GEMM reads them.
-// Bands are multiples of kBandAlign pixels (every micro-kernel's NR divides it)
-// and do not depend on the thread count.
+// Bands are nearly equal runs of whole kBandAlign-pixel blocks (every
+// micro-kernel's NR divides it), a multiple of `multiple` many when the plane
+// has that many blocks (so that groups of bands shared by the threads are as
+// even as the bands), and do not depend on the thread count.
 constexpr int64_t kBandBytes = 1024 * 1024, kBandAlign = 64;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -33,18 +38,21 @@ template <typename T>
 struct Bands {
   ColumnKernels<T> kernels;
   int64_t padded_size;  // one channel's padded copy
-  int64_t size, count;  // pixels per band, bands per sample
-  int64_t col_size;     // one band's columns
+  int64_t plane;        // output pixels
+  int64_t blocks;       // kBandAlign-pixel blocks of the plane
+  int64_t count;        // bands per sample
+  int64_t col_size;     // the largest band's columns
 
-  explicit Bands(const Conv2dShape& s)
-      : kernels(FASTNN_ISA_TABLE(T, active_isa(), conv_columns)), padded_size(PaddedLayout(s).size()) {
+  Bands(const Conv2dShape& s, int64_t multiple)
+      : kernels(FASTNN_ISA_TABLE(T, active_isa(), conv_columns)), padded_size(PaddedLayout(s).size()),
+        plane(s.out_plane()), blocks(ceil_div(plane, kBandAlign)) {
     const int64_t fit = kBandBytes / (std::max<int64_t>(s.col_rows(), 1) * int64_t(sizeof(T)));
-    size = std::min(s.out_plane(), std::max(kBandAlign, fit / kBandAlign * kBandAlign));
-    count = ceil_div(s.out_plane(), size);
-    col_size = s.col_rows() * size;
+    const int64_t max_blocks = std::max<int64_t>(1, fit / kBandAlign);
+    count = std::max<int64_t>(1, std::min(blocks, ceil_div(ceil_div(blocks, max_blocks), multiple) * multiple));
+    col_size = s.col_rows() * ceil_div(blocks, count) * kBandAlign;
   }
-  int64_t first(int64_t band) const { return band * size; }
-  int64_t last(int64_t band, const Conv2dShape& s) const { return std::min(s.out_plane(), (band + 1) * size); }
+  int64_t first(int64_t band) const { return std::min(plane, blocks * band / count * kBandAlign); }
+  int64_t last(int64_t band) const { return first(band + 1); }
 };
 
 // A band's columns from the padded sample; with x, each channel is padded first
@@ -100,7 +108,7 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
   if (s.in_per_group() == 1) return depthwise::forward(s, x, w, bias, y);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   if (implicit_forward(s, x, w, bias, y)) return;
-  const Bands<T> bands(s);
+  const Bands<T> bands(s, 1);
   const int64_t lane = work_size(s, bands);
   const int threads = max_threads();
   for_each_sample<T>(s.N, lane, [&](int64_t n, T* work, int gemm_threads) {
@@ -128,10 +136,10 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
       to_pad = pad_for_bands(s, bands, xg, cg, padded, gemm_threads);
       if (gemm_threads != 1 && bands.count >= 2 * threads) {  // one sample, many bands: spread them
         parallel_for(bands.count, threads, [&](int64_t i) {
-          band(bands.first(i), bands.last(i, s), work + thread_index() * lane, 1);
+          band(bands.first(i), bands.last(i), work + thread_index() * lane, 1);
         }, 1);
       } else {
-        for (int64_t i = 0; i < bands.count; ++i) band(bands.first(i), bands.last(i, s), work, gemm_threads);
+        for (int64_t i = 0; i < bands.count; ++i) band(bands.first(i), bands.last(i), work, gemm_threads);
       }
     }
   });
@@ -176,7 +184,7 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
   if (backward_input_as_forward(s, dy, w, dx)) return;
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t in_plane = s.H * s.W;
-  const Bands<T> bands(s);
+  const Bands<T> bands(s, 1);
   for_each_sample<T>(s.N, work_size(s, bands), [&](int64_t n, T* work, int threads) {
     T* col = work;
     T* padded = work + bands.col_size;
@@ -191,7 +199,7 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
       // Each band's columns, then their sum into the padded sample, band by band.
       std::fill(padded, padded + cg * bands.padded_size, T(0));
       for (int64_t i = 0; i < bands.count; ++i) {
-        const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
+        const int64_t p0 = bands.first(i), p1 = bands.last(i);
         gemm<T>(true, false, k, p1 - p0, og, T(1), w + g * og * k, k, dyg + p0, plane, T(0), col, p1 - p0,
                 threads);
         col2im_band(s, bands, col, cg, p0, p1, padded, threads);
@@ -208,7 +216,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t weight_size = s.O * k, partial_size = weight_size + s.O;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;
-  const Bands<T> bands(s);
+  const Bands<T> bands(s, chunks == 1 ? kBandGroups : 1);
   // Each chunk accumulates dw^T per group, (k x og) = col (k x plane) @ dy_g^T,
   // band by band (the GEMM then packs only the narrow dy_g, never the wide
   // im2col matrix). The bias gradient's sums over space come first: reading
@@ -216,7 +224,6 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
   // the GEMM's packing (many rows at once) does not. A batch of one chunk also
   // splits its bands into groups, each summed into a partial of its own, so
   // that threads can share them; how many depends on the shape alone.
-  constexpr int64_t kBandGroups = 4;
   const int64_t band_groups = chunks == 1 ? std::min(kBandGroups, bands.count) : 1;
   const int64_t items = chunks * band_groups;
   const int64_t lane = work_size(s, bands);
@@ -248,7 +255,7 @@ void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw
           T* out = chunk_partials + bg * partial_size + g * k * og;
           const int64_t b0 = bands.count * bg / band_groups, b1 = bands.count * (bg + 1) / band_groups;
           for (int64_t i = b0; i < b1; ++i) {
-            const int64_t p0 = bands.first(i), p1 = bands.last(i, s);
+            const int64_t p0 = bands.first(i), p1 = bands.last(i);
             im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, gemm_threads);
             gemm<T>(false, true, k, og, p1 - p0, T(1), col, p1 - p0, dyg + p0, plane,
                     n == first && i == b0 ? T(0) : T(1), out, og, gemm_threads);
