@@ -7,6 +7,7 @@ import weakref
 import numpy as np
 
 _grad_enabled = contextvars.ContextVar("fastnn_grad_enabled", default=True)
+_new_object = object.__new__
 
 
 def is_grad_enabled():
@@ -51,11 +52,10 @@ class enable_grad(_GradMode):
 
 
 class Context:
-    """What forward leaves for backward."""
+    """What forward leaves for backward: needs_input_grad (a bool per argument,
+    set by Function.apply), saved_tensors and whatever forward adds."""
 
-    def __init__(self, needs_input_grad):
-        self.needs_input_grad = needs_input_grad
-        self.saved_tensors = ()
+    saved_tensors = ()
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
@@ -108,21 +108,24 @@ class Function:
     def apply(cls, *args, **kwargs):
         # The per-call path of every op: kept to one pass over the arguments.
         Tensor = _tensor.Tensor
-        arrays, needs = [], []
+        arrays, needs, any_needs = [], [], False
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a._requires_grad)
+                need = a._requires_grad
+                needs.append(need)
+                any_needs = any_needs or need
             else:
                 arrays.append(a)
                 needs.append(False)
-        needs = tuple(needs)
-        ctx = Context(needs)
+        ctx = _new_object(Context)
+        ctx.needs_input_grad = needs = tuple(needs)
         result = cls.forward(ctx, *arrays, **kwargs)
+        record = any_needs and _grad_enabled.get()
         wrap = Tensor._wrap
         if not isinstance(result, tuple):
             out = wrap(result)
-            if True in needs and _grad_enabled.get():
+            if record:
                 out._requires_grad = True
                 out.grad_fn = Node(cls, ctx, tuple([a if n else None for a, n in zip(args, needs)]),
                                    (weakref.ref(out),))
@@ -130,7 +133,7 @@ class Function:
         outs = tuple([wrap(r) for r in result])
         ctx.output_shapes = [o.data.shape for o in outs]  # for the zeros of outputs that get no gradient
         ctx.output_dtypes = [o.data.dtype for o in outs]
-        if True in needs and _grad_enabled.get():
+        if record:
             node = Node(cls, ctx, tuple([a if n else None for a, n in zip(args, needs)]),
                         tuple([weakref.ref(o) for o in outs]))
             for index, out in enumerate(outs):

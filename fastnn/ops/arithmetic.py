@@ -6,11 +6,11 @@ from ..tensor import Tensor
 
 def _binary_operands(a, b):
     """A Python float meeting an integer tensor gives float32, as in PyTorch."""
-    def floated(x, other):
-        if isinstance(x, Tensor) and x.dtype.kind in "biu" and isinstance(other, float):
-            return cast(x, np.float32)
-        return x
-    return floated(a, b), floated(b, a)
+    if isinstance(b, float) and isinstance(a, Tensor) and a.data.dtype.kind in "biu":
+        return cast(a, np.float32), b
+    if isinstance(a, float) and isinstance(b, Tensor) and b.data.dtype.kind in "biu":
+        return a, cast(b, np.float32)
+    return a, b
 
 
 # -- arithmetic --------------------------------------------------------------------

@@ -15,7 +15,7 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, dims, keepdim, mean):
         ctx.shape, ctx.dims, ctx.keepdim = x.shape, dims, keepdim
-        out = np.sum(x, axis=dims, keepdims=keepdim)
+        out = np.add.reduce(x, axis=dims, keepdims=keepdim)  # np.sum without its Python wrapper (~1 us)
         ctx.scale = 1.0
         if mean:
             count = int(np.prod([x.shape[d] for d in dims]))
@@ -25,9 +25,12 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        if not ctx.keepdim:
-            grad = np.expand_dims(grad, ctx.dims)
-        return np.broadcast_to(grad * grad.dtype.type(ctx.scale), ctx.shape).copy()
+        grad = np.asarray(grad)
+        if not ctx.keepdim:  # the reduced dims back, as size 1
+            grad = grad.reshape([1 if d in ctx.dims else n for d, n in enumerate(ctx.shape)])
+        out = np.empty(ctx.shape, grad.dtype)
+        np.multiply(grad, grad.dtype.type(ctx.scale), out=out)  # broadcast straight into a new array
+        return out
 
 
 def sum(x, dim=None, keepdim=False):
