@@ -58,10 +58,6 @@ void step_forward(const RnnShape& s, const T* xg, const T* hg, const T* h_prev, 
   });
 }
 
-}  // namespace
-
-namespace {
-
 // Hidden units [first, last) of `threads` nearly equal ranges, cut at
 // multiples of 16 units (whole vectors of each gate's columns).
 inline std::pair<int64_t, int64_t> units_of(int64_t H, int threads, int thread) {

@@ -4,10 +4,13 @@
 // time, with PyTorch's gate order (LSTM i, f, g, o; GRU r, z, n) and its GRU
 // form n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 //
-// The input projection of all time steps is one GEMM; each step adds one GEMM
-// h @ W_hh^T and fused pointwise gate math. Backward runs dh_prev = dgates W_hh
-// step by step, then both weight gradients and the input gradient as one GEMM
-// each over all steps (a fixed order: the same bits for any thread count).
+// RNN and LSTM run each step as one GEMM [h_prev x_t] @ [W_hh^T; W_ih^T] and
+// the gate math; the GRU projects its inputs a chunk of steps at a time and
+// runs h @ W_hh^T per step. Over a sequence the threads split the hidden
+// units, in one parallel region. Backward runs dh_prev = dgates W_hh step by
+// step (the same split), then the weight gradients and the input gradient as
+// GEMMs over all steps. Every sum has a fixed order: the same bits for any
+// thread count.
 #include <cstdint>
 
 namespace fastnn {
