@@ -29,13 +29,18 @@ inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
       for (int i = 0; i < R; ++i)
         for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
     }
+  // When one block spans the row, its last, partial vector is stored whole
+  // while another row follows: its lanes past the row land in the next one,
+  // which is stored after it (blocks and their rows go in order, a plane per
+  // call). Only the plane's last row then goes lane by lane.
   for (int i = 0; i < R; ++i) {
     T* out = t.out + (r + i) * t.cols;
+    const bool spills_into_next_row = r + i + 1 < t.rows && t.cols >= W && t.cols <= NV * W;
     for (int v = 0; v < NV; ++v) {
       const int64_t at = c + v * W;
-      if (at + W <= t.cols) {
+      if (at + W <= t.cols || (at < t.cols && spills_into_next_row)) {
         store(out + at, acc[i][v]);
-      } else if (at < t.cols) {  // the row's last, partial vector
+      } else if (at < t.cols) {
         alignas(64) T spill[W];
         store(spill, acc[i][v]);
         for (int64_t j = 0; j < t.cols - at; ++j) out[at + j] = spill[j];
