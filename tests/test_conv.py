@@ -22,6 +22,7 @@ CONV_CASES = [
     (0, 3, 5, 5, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),      # empty batch
     (2, 3, 7, 6, 6, (3, 2), (2, 1), (1, 1), (2, 1), 3),      # depthwise, multiplier 2, strided, dilated
     (2, 4, 9, 70, 4, (3, 5), (1, 1), (2, 3), (2, 1), 4),     # depthwise row kernels: rows past one block, dilated
+    (2, 3, 6, 28, 3, (3, 3), (1, 1), (1, 1), (1, 1), 3),     # depthwise: one block per row, its last vector partial
     (1, 3, 5, 6, 3, (1, 1), (1, 1), (1, 1), (1, 1), 3),      # depthwise, padding past the kernel's reach
     (1, 2, 4, 5, 2, (6, 5), (1, 1), (2, 2), (1, 1), 2),      # depthwise, more taps than the kernels' registers
     (2, 180, 15, 15, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # im2col in bands of 64 pixels, across rows
