@@ -1,6 +1,7 @@
 #include "ops/conv2d.h"
 
 #include <algorithm>
+#include <vector>
 
 #include "core/cpu.h"
 #include "core/parallel.h"
@@ -41,7 +42,7 @@ struct Bands {
   int64_t plane;        // output pixels
   int64_t blocks;       // kBandAlign-pixel blocks of the plane
   int64_t count;        // bands per sample
-  int64_t col_size;     // the largest band's columns
+  int64_t col_size;     // the largest band's columns, and a row
 
   Bands(const Conv2dShape& s, int64_t multiple)
       : kernels(FASTNN_ISA_TABLE(T, active_isa(), conv_columns)), padded_size(PaddedLayout(s).size()),
@@ -49,7 +50,7 @@ struct Bands {
     const int64_t fit = kBandBytes / (std::max<int64_t>(s.col_rows(), 1) * int64_t(sizeof(T)));
     const int64_t max_blocks = std::max<int64_t>(1, fit / kBandAlign);
     count = std::max<int64_t>(1, std::min(blocks, ceil_div(ceil_div(blocks, max_blocks), multiple) * multiple));
-    col_size = s.col_rows() * ceil_div(blocks, count) * kBandAlign;
+    col_size = (s.col_rows() + 1) * ceil_div(blocks, count) * kBandAlign;  // a row to spare: see conv2d_forward
   }
   int64_t first(int64_t band) const { return std::min(plane, blocks * band / count * kBandAlign); }
   int64_t last(int64_t band) const { return first(band + 1); }
@@ -111,23 +112,36 @@ void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias,
   const Bands<T> bands(s, 1);
   const int64_t lane = work_size(s, bands);
   const int threads = max_threads();
+  // With columns, the bias is one more of their rows (all ones) and of the
+  // weights' columns, so the GEMM writes the outputs once; without (1 x 1),
+  // the GEMM accumulates onto outputs filled with the bias.
+  const bool bias_column = bias != nullptr && !s.pointwise();
+  const int64_t k_used = bias_column ? k + 1 : k;
+  std::vector<T> w_bias(bias_column ? s.O * k_used : 0);
+  for (int64_t o = 0; bias_column && o < s.O; ++o) {
+    std::copy(w + o * k, w + (o + 1) * k, w_bias.begin() + o * k_used);
+    w_bias[o * k_used + k] = bias[o];
+  }
+  const T* weights = bias_column ? w_bias.data() : w;
   for_each_sample<T>(s.N, lane, [&](int64_t n, T* work, int gemm_threads) {
     T* padded = work + bands.col_size;
     for (int64_t g = 0; g < s.groups; ++g) {
       const T* xg = x + (n * s.C + g * cg) * s.H * s.W;
       T* yg = y + (n * s.O + g * og) * plane;
-      // Output pixels [p0, p1): its columns, then the GEMM onto the bias.
+      // Output pixels [p0, p1): its columns, then the GEMM.
       const T* to_pad = nullptr;
       auto band = [&](int64_t p0, int64_t p1, T* col, int band_threads) {
         if (!s.pointwise()) im2col_band(s, bands, to_pad, padded, cg, p0, p1, col, band_threads);
+        if (bias_column) std::fill(col + k * (p1 - p0), col + k_used * (p1 - p0), T(1));
         T beta = T(0);
-        if (bias != nullptr) {
+        if (bias != nullptr && !bias_column) {
           for (int64_t o = 0; o < og; ++o) std::fill(yg + o * plane + p0, yg + o * plane + p1, bias[g * og + o]);
           beta = T(1);
         }
         const T* cols = s.pointwise() ? xg + p0 : col;
         const int64_t ld = s.pointwise() ? plane : p1 - p0;
-        gemm<T>(false, false, og, p1 - p0, k, T(1), w + g * og * k, k, cols, ld, beta, yg + p0, plane, band_threads);
+        gemm<T>(false, false, og, p1 - p0, k_used, T(1), weights + g * og * k_used, k_used, cols, ld, beta, yg + p0,
+                plane, band_threads);
       };
       if (s.pointwise()) {
         band(0, plane, nullptr, gemm_threads);
