@@ -31,6 +31,8 @@ CONV_CASES = [
     (1, 16, 5, 5, 4, (3, 3), (1, 1), (3, 3), (1, 1), 1),     # padding past the kernel's reach: col2im backward
     (2, 16, 16, 16, 20, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # implicit GEMM: whole pixel vectors, a partial row block
     (2, 16, 32, 31, 8, (3, 3), (2, 2), (1, 1), (1, 1), 1),   # implicit GEMM, strided, odd input width
+    (1, 3, 6, 37, 4, (3, 3), (2, 2), (1, 1), (1, 1), 1),     # stride 2 across: rows split in vector pairs, a tail
+    (1, 2, 5, 64, 3, (2, 2), (1, 2), (0, 0), (1, 1), 1),     # stride 2 across, no padding: whole vector pairs
     (2, 32, 16, 16, 8, (3, 3), (1, 1), (2, 2), (2, 2), 2),   # implicit GEMM, dilated, grouped
     (1, 16, 34, 34, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),   # implicit GEMM along the padded rows (vectors of 8, 16)
 ]

@@ -52,10 +52,31 @@ inline void gather_strided(T* __restrict to, const T* __restrict from, int64_t n
     for (int64_t k = 0; k < n; ++k) to[k] = from[k * stride];
 }
 
+// Stride 2 across: each row's even and odd columns go to their two phases
+// together, split by shuffles a pair of vectors at a time.
+template <typename T>
+void pad_stride2(const Conv2dShape& s, const PaddedLayout& p, const T* x, T* padded) {
+  constexpr int W = Vec<T>::width;
+  const auto each = std::make_index_sequence<W>{};
+  const int64_t pairs = s.W / (2 * W);
+  for (int64_t h = 0; h < s.H; ++h) {
+    const T* row = x + h * s.W;
+    T* even = padded + p.at(h + s.pad_h, s.pad_w);      // columns 0, 2, 4, ... of the row
+    T* odd = padded + p.at(h + s.pad_h, s.pad_w + 1);   // columns 1, 3, 5, ...
+    for (int64_t j = 0; j < pairs; ++j) {
+      const Values<T, W> a = load_lanes<W>(row + 2 * W * j), b = load_lanes<W>(row + 2 * W * j + W);
+      store_lanes(even + W * j, every_other<0, T, W>(a, b, each));
+      store_lanes(odd + W * j, every_other<1, T, W>(a, b, each));
+    }
+    for (int64_t w = 2 * W * pairs; w < s.W; ++w) (w % 2 == 0 ? even : odd)[w / 2] = row[w];
+  }
+}
+
 template <typename T>
 void pad(const Conv2dShape& s, const T* x, T* padded) {
   const PaddedLayout p(s);
   std::fill(padded, padded + p.size(), T(0));
+  if (p.phases == 2) return pad_stride2(s, p, x, padded);
   for_row_phases(s, p, [&](int64_t h, int64_t at, int64_t w0) {
     gather_strided(padded + at, x + h * s.W + w0, (s.W - w0 + p.phases - 1) / p.phases, p.phases);
   });

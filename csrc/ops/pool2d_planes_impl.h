@@ -16,36 +16,6 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// N lanes of Lane: as wide as the ISA's vectors, or narrower for the last
-// windows of a row.
-template <typename Lane, int N>
-struct Lanes {
-  typedef Lane type __attribute__((vector_size(N * sizeof(Lane))));
-};
-
-template <typename T, int N>
-using Values = typename Lanes<T, N>::type;
-template <typename T, int N>  // integers as wide as T's lanes: masks, shuffles, positions beside the values
-using Ints = typename Lanes<std::conditional_t<sizeof(T) == 4, int32_t, int64_t>, N>::type;
-
-template <int N, typename Lane>
-inline typename Lanes<Lane, N>::type load_lanes(const Lane* p) {
-  typename Lanes<Lane, N>::type v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-
-template <typename Lane, typename V>
-inline void store_lanes(Lane* p, V v) {
-  std::memcpy(p, &v, sizeof v);
-}
-
-// Lanes First, First + 2, ... of the pair (a, b): the even or odd columns.
-template <int First, typename T, int N, std::size_t... Lane>
-inline Values<T, N> every_other(Values<T, N> a, Values<T, N> b, std::index_sequence<Lane...>) {
-  return __builtin_shuffle(a, b, Ints<T, N>{First + 2 * int(Lane)...});
-}
-
 // Half (0 or 1) of a and b alternating, a_0 b_0 a_1 b_1 ...: its lane i is
 // lane Half * N + i of that sequence.
 template <int Half, typename T, int N, std::size_t... Lane>
