@@ -76,6 +76,13 @@ inline Values<T, N> every_other(Values<T, N> a, Values<T, N> b, std::index_seque
   return __builtin_shuffle(a, b, Ints<T, N>{First + 2 * int(Lane)...});
 }
 
+// Half (0 or 1) of a and b alternating, a_0 b_0 a_1 b_1 ...: its lane i is
+// lane Half * N + i of that sequence.
+template <int Half, typename T, int N, std::size_t... Lane>
+inline Values<T, N> interleave(Values<T, N> a, Values<T, N> b, std::index_sequence<Lane...>) {
+  return __builtin_shuffle(a, b, Ints<T, N>{((Half * N + int(Lane)) % 2 * N + (Half * N + int(Lane)) / 2)...});
+}
+
 // v + v with lanes rotated down by Half: lane i gets lanes i and i + Half.
 template <int Half, typename T, std::size_t... Lane>
 inline typename Vec<T>::type fold_lanes(typename Vec<T>::type v, std::index_sequence<Lane...>) {

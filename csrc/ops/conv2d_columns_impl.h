@@ -124,9 +124,29 @@ void col2im(const Conv2dShape& s, const T* col, int64_t p0, int64_t p1, T* padde
     }
 }
 
+// pad_stride2's adjoint: each row's two phases interleaved back together.
+template <typename T>
+void crop_stride2(const Conv2dShape& s, const PaddedLayout& p, const T* padded, T* dx) {
+  constexpr int W = Vec<T>::width;
+  const auto each = std::make_index_sequence<W>{};
+  const int64_t pairs = s.W / (2 * W);
+  for (int64_t h = 0; h < s.H; ++h) {
+    T* row = dx + h * s.W;
+    const T* even = padded + p.at(h + s.pad_h, s.pad_w);
+    const T* odd = padded + p.at(h + s.pad_h, s.pad_w + 1);
+    for (int64_t j = 0; j < pairs; ++j) {
+      const Values<T, W> a = load_lanes<W>(even + W * j), b = load_lanes<W>(odd + W * j);
+      store_lanes(row + 2 * W * j, interleave<0, T, W>(a, b, each));
+      store_lanes(row + 2 * W * j + W, interleave<1, T, W>(a, b, each));
+    }
+    for (int64_t w = 2 * W * pairs; w < s.W; ++w) row[w] = (w % 2 == 0 ? even : odd)[w / 2];
+  }
+}
+
 template <typename T>
 void crop(const Conv2dShape& s, const T* padded, T* dx) {
   const PaddedLayout p(s);
+  if (p.phases == 2) return crop_stride2(s, p, padded, dx);
   for_row_phases(s, p, [&](int64_t h, int64_t at, int64_t w0) {
     T* to = dx + h * s.W;
     for (int64_t w = w0; w < s.W; w += p.phases) to[w] = padded[at++];

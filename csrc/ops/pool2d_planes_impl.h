@@ -16,12 +16,6 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// Half (0 or 1) of a and b alternating, a_0 b_0 a_1 b_1 ...: its lane i is
-// lane Half * N + i of that sequence.
-template <int Half, typename T, int N, std::size_t... Lane>
-inline Values<T, N> interleave(Values<T, N> a, Values<T, N> b, std::index_sequence<Lane...>) {
-  return __builtin_shuffle(a, b, Ints<T, N>{((Half * N + int(Lane)) % 2 * N + (Half * N + int(Lane)) / 2)...});
-}
 
 // A vector of windows' first inputs' flat positions: corner, corner + 2, ...
 template <int N, std::size_t... Lane>
