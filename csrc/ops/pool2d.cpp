@@ -226,6 +226,10 @@ void adaptive_avg_pool2d_backward(int64_t planes, int64_t H, int64_t W, int64_t 
       for (int64_t ow = 0; ow < OW; ++ow) {
         const int64_t w0 = cols.start[ow], w1 = cols.end[ow];
         const T share = dy[(p * OH + oh) * OW + ow] / T((h1 - h0) * (w1 - w0));
+        if (tiled && w0 == 0 && w1 == W) {  // whole rows (a global pool's one cell): one contiguous run
+          std::fill(out + h0 * W, out + h1 * W, share);
+          continue;
+        }
         for (int64_t ih = h0; ih < h1; ++ih) {
           T* row = out + ih * W;
           if (tiled)
