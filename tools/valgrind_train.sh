@@ -7,8 +7,10 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 log="$(mktemp)"
+outside="$(mktemp -d)"  # outside the source tree: the installed package is the one tested
+trap 'rm -rf "$outside"' EXIT  # the log stays, for a failing run
 python=$(python -c "import sys; print(sys.executable)")  # the interpreter itself, not a wrapper script
-cd "$(mktemp -d)"  # outside the source tree: the installed package is the one tested
+cd "$outside"
 OMP_NUM_THREADS=1 PYTHONMALLOC=malloc FASTNN_TESTS="$root/tests" valgrind --tool=memcheck --leak-check=full \
   --show-leak-kinds=definite --num-callers=40 --log-file="$log" \
   "$python" - <<'PY'
