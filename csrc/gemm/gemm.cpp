@@ -136,12 +136,13 @@ struct Plan {
   bool dot;             // x @ W^T with few rows: dot products, nothing packed
   bool direct;          // no packing of A; B packed per panel only when it must be
   bool copy_a;          // direct, A read from a copy with padded rows (see below)
-  int64_t a_copy_ld;
+  int64_t a_copy_ld;    // its rows' stride
   int64_t row_tiles;    // ceil(M / MR)
   int64_t m_blocks;     // row blocks of A, each a whole number of MR tiles
   int64_t n_splits;     // pieces the NR panels of a block are cut into when M is small
   int64_t kc;           // depth of each K slice
-  int64_t b_size, a_size;
+  int64_t b_size, a_size;    // packed B (shared), packed A (each thread's)
+  int64_t a_copy_size = 0;   // the padded copy of A (shared)
 
   Plan(int64_t M, int64_t N, int64_t K, bool trans_a, int64_t lda, bool trans_b, int nthreads)
       : kernel(kernel_slot<T>(active_isa())), threads(std::max(1, nthreads)) {
@@ -153,14 +154,15 @@ struct Plan {
     // But when A's rows are a multiple of 4 KiB apart, a register tile's rows
     // all fall into one L1 set, more than its ways hold, and evict each other
     // between k steps: such an A is read from a copy with padded rows (32 x
-    // 1024 x 256: 74 -> ~92 GFLOP/s, the copy included; 64 x 2048 x 256: 90 -> 108).
+    // 1024 x 256: 74 -> 92-111 GFLOP/s, the copy included; 64 x 2048 x 256: 90 -> 108).
     copy_a = direct && !dot && !trans_a && M > k.wide_rows && K >= 64 && lda * sizeof(T) % 4096 == 0;
     a_copy_ld = copy_a ? padded_ld(K) : 0;
     if (direct) {
       m_blocks = n_splits = 1;
       kc = K;
-      b_size = threads * K * std::max(k.nr, k.wide_nr) + M * a_copy_ld;  // a panel per thread, packed when it
-      a_size = 0;                                                         // must be; the copy of A
+      b_size = threads * K * std::max(k.nr, k.wide_nr);  // a panel per thread, packed when it must be
+      a_size = 0;
+      a_copy_size = M * a_copy_ld;
       return;
     }
     m_blocks = ceil_div(M, k.mc);
@@ -173,7 +175,8 @@ struct Plan {
     b_size = kc * round_up(std::min<int64_t>(k.nc, N), k.nr);
     a_size = ceil_div(row_tiles, m_blocks) * k.mr * kc;
   }
-  int64_t workspace() const { return b_size + threads * a_size; }
+  int64_t workspace() const { return b_size + threads * a_size + a_copy_size; }
+  T* a_copy(T* workspace) const { return workspace + b_size + threads * a_size; }
   // This thread's share of the workspace: on one thread the first, also when
   // called from inside another kernel's parallel region.
   int64_t share() const { return threads == 1 ? 0 : thread_index(); }
@@ -244,7 +247,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A_given, const Operand<T
   const GemmKernel<T>& k = plan.kernel;
   Operand<T> A = A_given;
   if (plan.copy_a) {
-    T* copy = workspace + plan.b_size - M * plan.a_copy_ld;
+    T* copy = plan.a_copy(workspace);
     parallel_for(plan.threads, plan.threads, [&](int64_t part) {
       for (int64_t i = M * part / plan.threads; i < M * (part + 1) / plan.threads; ++i)
         std::copy(A_given.at(i, 0), A_given.at(i, 0) + K, copy + i * plan.a_copy_ld);
