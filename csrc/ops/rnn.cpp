@@ -237,13 +237,17 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
         const T* h_prev = i == 0 ? h0 + b * H : y + step_at(s, i - 1) * BH + b * H;
         stack_rows(1, H, s.I, h_prev, gru ? nullptr : x + r * s.I, states + r * ld_s, ld_s);
       }
-      for (int64_t b = 0; b < B; ++b) {
-        T* dh_row = dh + b * H;
-        if (dh_n) std::copy(dh_n + b * H + u0, dh_n + b * H + u1, dh_row + u0); else std::fill(dh_row + u0, dh_row + u1, T(0));
-        T* dc_row = dc + b * H;
-        if (lstm && dc_n) std::copy(dc_n + b * H + u0, dc_n + b * H + u1, dc_row + u0);
-        else if (lstm) std::fill(dc_row + u0, dc_row + u1, T(0));
-      }
+      auto start = [&](const T* given, T* state) {  // this thread's units of the final state's gradient, or 0
+        for (int64_t b = 0; b < B; ++b) {
+          T* units = state + b * H + u0;
+          if (given)
+            std::copy(given + b * H + u0, given + b * H + u1, units);
+          else
+            std::fill(units, units + (u1 - u0), T(0));
+        }
+      };
+      start(dh_n, dh);
+      if (lstm) start(dc_n, dc);
     });
     for (int64_t i = s.T - 1; i >= 0; --i) {
       const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
