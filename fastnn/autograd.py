@@ -52,18 +52,14 @@ class enable_grad(_GradMode):
 
 
 class Context:
-    """What forward leaves for backward: needs_input_grad (a bool per argument,
-    set by Function.apply), saved_tensors and whatever forward adds."""
+    """What forward leaves for backward: needs_input_grad (a bool per argument)
+    and recorded (whether this call goes into a graph, so that a backward may
+    follow), both set by Function.apply; saved_tensors and whatever forward adds."""
 
     saved_tensors = ()
 
     def save_for_backward(self, *arrays):
         self.saved_tensors = arrays
-
-    @property
-    def recorded(self):
-        """Whether this call goes into a graph, so that a backward may follow."""
-        return True in self.needs_input_grad and _grad_enabled.get()
 
 
 class Node:
@@ -120,8 +116,8 @@ class Function:
                 needs.append(False)
         ctx = _new_object(Context)
         ctx.needs_input_grad = needs = tuple(needs)
+        ctx.recorded = record = any_needs and _grad_enabled.get()
         result = cls.forward(ctx, *arrays, **kwargs)
-        record = any_needs and _grad_enabled.get()
         wrap = Tensor._wrap
         if not isinstance(result, tuple):
             out = wrap(result)
