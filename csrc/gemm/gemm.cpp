@@ -69,6 +69,24 @@ inline void prefetch_run(const T* run, int64_t count) {
   for (int64_t byte = 0; byte < count * int64_t(sizeof(T)); byte += 64) __builtin_prefetch(bytes + byte);
 }
 
+// Asks for rows x cols of a matrix (rows ld apart) into L2. A panel of B read
+// in place, or of C, is a column of short runs a row apart, which the
+// hardware prefetcher does not follow: the direct path asks for the next
+// panel's runs while it works on the current one when B and C are too large
+// to be still in cache from before (1 x 1 conv2d forward, 16 x 64 -> 128
+// channels at 28 x 28: 3.1-3.4 -> 2.6-2.8 ms). Panels too tall to sit in L2
+// beside the current one are left to demand; those checks stay with the
+// caller (GCC 12 dropped this loop altogether when it began with one).
+constexpr int64_t kPrefetchPanelMinOperands = 256 * 1024, kPrefetchPanelMaxBytes = 128 * 1024;
+
+template <typename T>
+void prefetch_panel(const T* panel, int64_t ld, int64_t rows, int64_t cols) {
+  for (int64_t p = 0; p < rows; ++p) {
+    const char* run = reinterpret_cast<const char*>(panel + p * ld);
+    for (int64_t byte = 0; byte < cols * int64_t(sizeof(T)); byte += 64) __builtin_prefetch(run + byte, 0, 2);
+  }
+}
+
 // Copies the rows x cols block src (element (i, p) at src[i * rs + p * cs],
 // one of the strides 1) into dst with dst[p * ld + i], where i runs along a
 // panel's width: row by row when rs is 1, else as a transpose in registers.
@@ -261,6 +279,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A_given, const Operand<T
   const int64_t row_tiles = ceil_div(M, k.mr);
   const int64_t row_chunks = std::min(row_tiles, ceil_div(plan.threads, panels));
   const int64_t tasks = panels * row_chunks;
+  const bool prefetch_next = !wide && double(K + M) * N * sizeof(T) > double(kPrefetchPanelMinOperands);
   parallel_for(tasks, plan.threads, [&](int64_t task) {
     const int64_t panel = task / row_chunks, chunk = task % row_chunks;
     const int64_t jr = panel * nr, n = std::min<int64_t>(nr, N - jr);
@@ -273,6 +292,12 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A_given, const Operand<T
       pack_b_panel(B, 0, jr, K, n, static_cast<int>(nr), own);
       b = own;
       b_stride = nr;
+    }
+    if (prefetch_next && chunk + 1 == row_chunks && panel + 1 < panels) {  // the panel this thread likely takes next
+      const int64_t next = jr + nr, cols = std::min<int64_t>(nr, N - next);
+      const int64_t row_bytes = cols * int64_t(sizeof(T));
+      if (b == B.at(0, jr) && K * row_bytes <= kPrefetchPanelMaxBytes) prefetch_panel(B.at(0, next), B.ld, K, cols);
+      if (M * row_bytes <= kPrefetchPanelMaxBytes) prefetch_panel(C + next, ldc, M, cols);
     }
     for (int64_t ir = first; ir < last; ir += k.mr) {
       const int64_t rows = std::min<int64_t>(k.mr, last - ir);
