@@ -7,6 +7,12 @@
 #include <type_traits>
 #include <utility>
 
+// Put before a loop over a register tile's rows or vectors (a constant count):
+// GCC then unrolls it before scalar replacement, so the tile's array of
+// accumulators becomes registers. Left to itself it keeps the array in memory,
+// zeroed, stored and reloaded around the k loop (~100 cycles a 12 x 32 tile).
+#define FASTNN_UNROLL _Pragma("GCC unroll 64")
+
 namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {

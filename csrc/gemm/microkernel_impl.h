@@ -40,30 +40,30 @@ void microkernel(const MicroTile<T>& t) {
       for (int64_t byte = 0; byte < int64_t(NR * sizeof(T)); byte += 64)
         __builtin_prefetch(reinterpret_cast<const char*>(t.c + i * t.ldc) + byte, 1);
   V acc[KU][ROWS][NV];
-  for (int u = 0; u < KU; ++u)
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < NV; ++j) acc[u][i][j] = V{};
+  FASTNN_UNROLL for (int u = 0; u < KU; ++u)
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < NV; ++j) acc[u][i][j] = V{};
 
   auto step = [&](V(&sum)[ROWS][NV], const T* ap, const T* bp) {
     V bv[NV];
-    for (int j = 0; j < NV; ++j) bv[j] = load(bp + j * W);
-    for (int i = 0; i < ROWS; ++i) {
+    FASTNN_UNROLL for (int j = 0; j < NV; ++j) bv[j] = load(bp + j * W);
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) {
       const V av = broadcast(ap + i * a_rs);
-      for (int j = 0; j < NV; ++j) sum[i][j] += av * bv[j];
+      FASTNN_UNROLL for (int j = 0; j < NV; ++j) sum[i][j] += av * bv[j];
     }
   };
   int64_t p = 0;
   for (; p + KU <= t.kc; p += KU, a += KU * a_cs, b += KU * b_rs)
-    for (int u = 0; u < KU; ++u) step(acc[u], a + u * a_cs, b + u * b_rs);
+    FASTNN_UNROLL for (int u = 0; u < KU; ++u) step(acc[u], a + u * a_cs, b + u * b_rs);
   for (; p < t.kc; ++p, a += a_cs, b += b_rs) step(acc[0], a, b);
-  for (int u = 1; u < KU; ++u)
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < NV; ++j) acc[0][i][j] += acc[u][i][j];
+  FASTNN_UNROLL for (int u = 1; u < KU; ++u)
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < NV; ++j) acc[0][i][j] += acc[u][i][j];
 
   const T alpha = t.alpha, beta = t.beta;
   if (t.n == NR) {
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < NV; ++j) {
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < NV; ++j) {
         T* dst = t.c + i * t.ldc + j * W;
         const V scaled = alpha * acc[0][i][j];
         store(dst, beta == T(0) ? scaled : scaled + beta * load(dst));
@@ -72,8 +72,8 @@ void microkernel(const MicroTile<T>& t) {
   }
   // Edge tile: spill the accumulators, write back only the valid columns.
   alignas(64) T tile[ROWS * NR];
-  for (int i = 0; i < ROWS; ++i)
-    for (int j = 0; j < NV; ++j) store(tile + i * NR + j * W, acc[0][i][j]);
+  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+    FASTNN_UNROLL for (int j = 0; j < NV; ++j) store(tile + i * NR + j * W, acc[0][i][j]);
   for (int64_t i = 0; i < ROWS; ++i)
     for (int64_t j = 0; j < t.n; ++j) {
       T& dst = t.c[i * t.ldc + j];
@@ -151,33 +151,33 @@ __attribute__((always_inline)) inline void dot_group(const MicroTile<T>& t, int6
   const T* __restrict b = t.b + j0 * t.b_row_stride;
   const int64_t a_rs = t.a_row_stride, b_rs = t.b_row_stride;
   V acc[KU][ROWS][GROUP];
-  for (int u = 0; u < KU; ++u)
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < GROUP; ++j) acc[u][i][j] = V{};
+  FASTNN_UNROLL for (int u = 0; u < KU; ++u)
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < GROUP; ++j) acc[u][i][j] = V{};
   auto step = [&](V(&sum)[ROWS][GROUP], int64_t p) {
     V av[ROWS];
-    for (int i = 0; i < ROWS; ++i) av[i] = load(a + i * a_rs + p);
-    for (int j = 0; j < COLS; ++j) {
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) av[i] = load(a + i * a_rs + p);
+    FASTNN_UNROLL for (int j = 0; j < COLS; ++j) {
       const V bv = load(b + j * b_rs + p);
-      for (int i = 0; i < ROWS; ++i) sum[i][j] += av[i] * bv;
+      FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) sum[i][j] += av[i] * bv;
     }
   };
   int64_t p = 0;
   for (; p + KU * W <= t.kc; p += KU * W)
-    for (int u = 0; u < KU; ++u) step(acc[u], p + u * W);
+    FASTNN_UNROLL for (int u = 0; u < KU; ++u) step(acc[u], p + u * W);
   for (; p + W <= t.kc; p += W) step(acc[0], p);
-  for (int u = 1; u < KU; ++u)
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < COLS; ++j) acc[0][i][j] += acc[u][i][j];
+  FASTNN_UNROLL for (int u = 1; u < KU; ++u)
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < COLS; ++j) acc[0][i][j] += acc[u][i][j];
   T tail[ROWS][COLS] = {};
   for (int64_t q = p; q < t.kc; ++q)
-    for (int i = 0; i < ROWS; ++i)
-      for (int j = 0; j < COLS; ++j) tail[i][j] += a[i * a_rs + q] * b[j * b_rs + q];
-  for (int i = 0; i < ROWS; ++i) {
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int j = 0; j < COLS; ++j) tail[i][j] += a[i * a_rs + q] * b[j * b_rs + q];
+  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) {
     alignas(64) T sums[GROUP + W];
     lane_sums<T, GROUP>(acc[0][i], sums);
     T* c = t.c + i * t.ldc + j0;
-    for (int j = 0; j < COLS; ++j) {
+    FASTNN_UNROLL for (int j = 0; j < COLS; ++j) {
       const T sum = sums[j] + tail[i][j];
       c[j] = t.beta == T(0) ? t.alpha * sum : t.alpha * sum + t.beta * c[j];
     }

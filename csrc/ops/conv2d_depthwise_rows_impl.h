@@ -20,23 +20,23 @@ inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
   constexpr int W = Vec<T>::width;
   const int64_t ld = t.ld_in;
   V acc[R][NV];
-  for (int i = 0; i < R; ++i)
-    for (int v = 0; v < NV; ++v) acc[i][v] = V{} + t.bias;
+  FASTNN_UNROLL for (int i = 0; i < R; ++i)
+    FASTNN_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = V{} + t.bias;
   for (int64_t kh = 0; kh < t.kh_count; ++kh)
     for (int64_t kw = 0; kw < t.kw_count; ++kw) {
       const V weight = broadcast(t.weight + kh * t.kw_count + kw);
       const T* src = t.in + (r + kh * t.dil_h) * ld + c + kw * t.dil_w;
-      for (int i = 0; i < R; ++i)
-        for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
+      FASTNN_UNROLL for (int i = 0; i < R; ++i)
+        FASTNN_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
     }
   // When one block spans the row, its last, partial vector is stored whole
   // while another row follows: its lanes past the row land in the next one,
   // which is stored after it (blocks and their rows go in order, a plane per
   // call). Only the plane's last row then goes lane by lane.
-  for (int i = 0; i < R; ++i) {
+  FASTNN_UNROLL for (int i = 0; i < R; ++i) {
     T* out = t.out + (r + i) * t.cols;
     const bool spills_into_next_row = r + i + 1 < t.rows && t.cols >= W && t.cols <= NV * W;
-    for (int v = 0; v < NV; ++v) {
+    FASTNN_UNROLL for (int v = 0; v < NV; ++v) {
       const int64_t at = c + v * W;
       if (at + W <= t.cols || (at < t.cols && spills_into_next_row)) {
         store(out + at, acc[i][v]);

@@ -19,36 +19,40 @@ void implicit_tile(const ImplicitTile<T>& t) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
   V acc[ROWS][kVectors];
-  for (int i = 0; i < ROWS; ++i)
-    for (int v = 0; v < kVectors; ++v) acc[i][v] = V{};
+  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] = V{};
   const T* in[kVectors];
-  for (int v = 0; v < kVectors; ++v) in[v] = t.padded + t.in_offset[v];
+  FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) in[v] = t.padded + t.in_offset[v];
   const T* __restrict w = t.w;
   for (int64_t q = 0; q < t.k; ++q, w += FASTNN_IMPLICIT_ROWS) {
     const int64_t at = t.tap_offset[q];
     V pixels[kVectors];
-    for (int v = 0; v < kVectors; ++v) pixels[v] = load(in[v] + at);
-    for (int i = 0; i < ROWS; ++i) {
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) pixels[v] = load(in[v] + at);
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) {
       const V weight = broadcast(w + i);
-      for (int v = 0; v < kVectors; ++v) acc[i][v] += weight * pixels[v];
+      FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] += weight * pixels[v];
     }
   }
-  for (int i = 0; i < ROWS; ++i) {
+  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) {
     const V bias = V{} + (t.bias != nullptr ? t.bias[i] : T(0));
-    for (int v = 0; v < kVectors; ++v) {
-      const V value = acc[i][v] + bias;
-      T* row = t.out + i * t.ldy;
-      const PixelRun* runs = t.runs + 2 * v;
-      if (runs[0].count == W) {
-        store(row + runs[0].out, value);
-      } else {  // lanes across the end of an output row, or a vector that only pads the tile
-        alignas(64) T spill[W];
-        store(spill, value);
-        for (int r = 0; r < 2; ++r)
-          for (int64_t j = 0; j < runs[r].count; ++j) row[runs[r].out + j] = spill[runs[r].lane + j];
-      }
-    }
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] += bias;
   }
+  bool whole = true;
+  for (int v = 0; v < kVectors; ++v) whole = whole && t.runs[2 * v].count == W;
+  if (whole) {
+    FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+      FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) store(t.out + i * t.ldy + t.runs[2 * v].out, acc[i][v]);
+    return;
+  }
+  // Lanes across the end of an output row, or a vector that only pads the
+  // tile: spill the tile, store its runs.
+  alignas(64) T tile[ROWS][kVectors][W];
+  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) store(tile[i][v], acc[i][v]);
+  for (int i = 0; i < ROWS; ++i)
+    for (int v = 0; v < kVectors; ++v)
+      for (const PixelRun* run = t.runs + 2 * v; run < t.runs + 2 * v + 2; ++run)
+        for (int64_t j = 0; j < run->count; ++j) t.out[i * t.ldy + run->out + j] = tile[i][v][run->lane + j];
 }
 
 template <typename T, int... Rows>
