@@ -67,7 +67,7 @@ def measure_fma_peak_gflops(threads: int) -> float:
     """float32 FMA GFLOP/s of the active ISA, measured on `threads` threads."""
 
 def mm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a @ b for 2-D a, b (or batches): gemm without its keyword arguments, whose parsing is a good part of a small product's call."""
+    """a @ b for 2-D a, b (or batches): gemm without its keyword arguments, the common case recognised in a few reads."""
 
 def relu_backward(output: np.ndarray, grad_output: np.ndarray) -> np.ndarray:
     """grad_output where the forward's output is positive, else 0."""

@@ -1,4 +1,6 @@
 """The packed GEMM against the NumPy reference, on every ISA the machine supports."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -211,6 +213,24 @@ def test_mm_is_gemm_without_keywords(each_isa, dtype):
         _C.mm(a, b.T.copy())
     with pytest.raises(TypeError, match="same dtype"):
         _C.mm(a, b.astype(np.float32 if dtype == np.float64 else np.float64))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mm_takes_what_it_cannot_check_quickly_to_gemm(dtype):
+    """mm recognises two plain matrices itself; everything else (row slices,
+    batches, other byte orders, empty sizes, bad input) must come out as gemm's."""
+    a, b = _operands(29, 33, 41, False, False, dtype)
+    wide = np.zeros((29, 40), dtype)
+    wide[:, :33] = a
+    for x, y in [(a, b), (wide[:, :33], b), (a, b[:, :40]), (a[None], b), (a.astype(a.dtype.newbyteorder()), b),
+                 (np.zeros((0, 33), dtype), b), (a[:, :0], b[:0]), (a, b[:, :0])]:
+        try:
+            expected = _C.gemm(x, y)
+        except (TypeError, ValueError) as error:
+            with pytest.raises(type(error), match=re.escape(str(error))):
+                _C.mm(x, y)
+        else:
+            np.testing.assert_array_equal(_C.mm(x, y), expected)
 
 
 class TestBadInput:

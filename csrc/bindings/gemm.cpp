@@ -68,6 +68,43 @@ py::array gemm(const py::array& a, const py::array& b, py::object out, bool tran
   return c;
 }
 
+// A 2-D, C-contiguous, aligned array of native float32 or float64: what mm
+// can take without gemm's general checks. Returns the dtype's number, or 0.
+int plain_matrix(const py::array& x) {
+  constexpr int kFlags = py::array::c_style | py::detail::npy_api::NPY_ARRAY_ALIGNED_;
+  if (x.ndim() != 2 || (x.flags() & kFlags) != kFlags) return 0;
+  const py::dtype dtype = x.dtype();
+  const int num = dtype.num();
+  const bool floating = num == py::detail::npy_api::NPY_FLOAT_ || num == py::detail::npy_api::NPY_DOUBLE_;
+  return floating && dtype.byteorder() == '=' ? num : 0;
+}
+
+// a @ b. Two plain matrices of one dtype are recognised in a few reads:
+// gemm's general checks (strides, batches, `out`, and the messages that explain
+// a refusal) are a good part of a small product's call (2 x 2: 480 -> 350 ns).
+// Anything else goes through gemm, which validates.
+py::array mm(const py::array& a, const py::array& b) {
+  const int num = plain_matrix(a);
+  if (num == 0 || plain_matrix(b) != num || a.shape(1) != b.shape(0))
+    return gemm(a, b, py::none(), false, false, 1.0, 0.0);
+  const int64_t M = a.shape(0), K = a.shape(1), N = b.shape(1);
+  py::array c = new_array(a.dtype(), {M, N});
+  auto run = [&](auto zero) {
+    using T = decltype(zero);
+    const T* pa = static_cast<const T*>(a.data());
+    const T* pb = static_cast<const T*>(b.data());
+    T* pc = static_cast<T*>(c.mutable_data());
+    py::gil_scoped_release release;
+    fastnn::gemm<T>(false, false, M, N, K, T(1), pa, std::max<int64_t>(K, 1), pb, std::max<int64_t>(N, 1), T(0),
+                    pc, std::max<int64_t>(N, 1));
+  };
+  if (num == py::detail::npy_api::NPY_FLOAT_)
+    run(float{});
+  else
+    run(double{});
+  return c;
+}
+
 bool is_float32_dtype(const py::object& dtype_like, const char* fn) {
   const py::dtype dtype = py::dtype::from_args(dtype_like);
   if (dtype.is(py::dtype::of<float>())) return true;
@@ -101,11 +138,9 @@ void bind_gemm(py::module_& m) {
         py::kw_only(), py::arg("trans_a") = false, py::arg("trans_b") = false, py::arg("alpha") = 1.0,
         py::arg("beta") = 0.0,
         "out = alpha * op(a) @ op(b) + beta * out, for 2-D a, b or batches of them (3-D).");
-  m.def(
-      "mm", [](const py::array& a, const py::array& b) { return gemm(a, b, py::none(), false, false, 1.0, 0.0); },
-      py::arg("a").noconvert(), py::arg("b").noconvert(),
-      "a @ b for 2-D a, b (or batches): gemm without its keyword arguments, whose parsing is a good part of a "
-      "small product's call.");
+  m.def("mm", &mm, py::arg("a").noconvert(), py::arg("b").noconvert(),
+        "a @ b for 2-D a, b (or batches): gemm without its keyword arguments, the common case recognised in a "
+        "few reads.");
   m.def("gemm_blocks", &blocks_of, py::arg("dtype"),
         "Register tile (mr, nr) and cache blocks (mc, kc, nc) of the active ISA's GEMM for dtype.");
   m.def("set_gemm_blocks", &set_blocks, py::arg("dtype"), py::arg("mc") = 0, py::arg("kc") = 0, py::arg("nc") = 0,
