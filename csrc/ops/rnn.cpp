@@ -214,12 +214,15 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   // The weight gradients are then GEMMs over all T * B rows, instead of a thin
   // update per step: for RNN and LSTM one, dgx^T [h_prev x] ((G, H + I), split
   // into dW_hh and dW_ih after), so dgx is packed once.
-  const int64_t ld_s = gru ? H : H + s.I;
-  T* dgx = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * G, 1));
-  T* saved = thread_scratch(ScratchSlot::op_weights).get<T>((gru ? TB * G : G * ld_s) + TB * ld_s + 1);
+  // Rows of dgx and dgh_all are padded: the per-step dh_prev product reads a
+  // register tile's rows of gh at once, which at G a multiple of 1024 floats
+  // would share one L1 set (the GEMM would copy them to padded rows each step).
+  const int64_t ld_s = gru ? H : H + s.I, ld_g = padded_ld(G);
+  T* dgx = thread_scratch(ScratchSlot::op_columns).get<T>(std::max<int64_t>(TB * ld_g, 1));
+  T* saved = thread_scratch(ScratchSlot::op_weights).get<T>((gru ? TB * ld_g : G * ld_s) + TB * ld_s + 1);
   T* dgh_all = gru ? saved : dgx;
   T* dw_both = saved;  // RNN and LSTM: dgx^T [h_prev x]
-  T* states = saved + (gru ? TB * G : G * ld_s);
+  T* states = saved + (gru ? TB * ld_g : G * ld_s);
   T* work = thread_scratch(ScratchSlot::op_partials).get<T>(4 * BH + 1);
   T *dh = work, *dc = dh + BH, *dh_total = dc + BH, *dh_direct = dh_total + BH;
   // Steps back in one parallel region, each thread owning a range of hidden
@@ -253,20 +256,20 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
       const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
       const T* h_prev = i == 0 ? h0 : y + prev * BH;
       const T* c_prev = !lstm ? nullptr : i == 0 ? c0 : extra + prev * BH;
-      T* gx = dgx + t * B * G;
-      T* gh = dgh_all + t * B * G;
+      T* gx = dgx + t * B * ld_g;
+      T* gh = dgh_all + t * B * ld_g;
       team.phase([&] {
         for (int64_t b = 0; b < B; ++b) {
           const int64_t at = t * BH + b * H;
           for (int64_t u = u0; u < u1; ++u) dh_total[b * H + u] = dy[at + u] + dh[b * H + u];
           row(u1 - u0, H, dh_total + b * H + u0, y + at + u0, h_prev + b * H + u0, extra + at + u0,
               c_prev ? c_prev + b * H + u0 : nullptr, gates + (t * B + b) * G + u0, dc + b * H + u0,
-              gx + b * G + u0, gru ? gh + b * G + u0 : nullptr, dh_direct + b * H + u0);
+              gx + b * ld_g + u0, gru ? gh + b * ld_g + u0 : nullptr, dh_direct + b * H + u0);
         }
       });
       team.work([&] {
         if (u1 == u0) return;
-        gemm<T>(false, false, B, u1 - u0, G, T(1), gh, G, w_hh + u0, H, T(0), dh + u0, H, 1);  // dh_prev = gh W_hh
+        gemm<T>(false, false, B, u1 - u0, G, T(1), gh, ld_g, w_hh + u0, H, T(0), dh + u0, H, 1);  // dh_prev = gh W_hh
         if (gru)
           for (int64_t b = 0; b < B; ++b)
             for (int64_t u = u0; u < u1; ++u) dh[b * H + u] += dh_direct[b * H + u];
@@ -274,10 +277,10 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
     }
   });
   if (gru) {
-    gemm<T>(true, false, G, H, TB, T(1), dgh_all, G, states, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
-    gemm<T>(true, false, G, s.I, TB, T(1), dgx, G, x, s.I, T(0), dw_ih, s.I);      // dW_ih = dgx^T x
+    gemm<T>(true, false, G, H, TB, T(1), dgh_all, ld_g, states, H, T(0), dw_hh, H);  // dW_hh = gh^T h_prev
+    gemm<T>(true, false, G, s.I, TB, T(1), dgx, ld_g, x, s.I, T(0), dw_ih, s.I);      // dW_ih = dgx^T x
   } else {
-    gemm<T>(true, false, G, ld_s, TB, T(1), dgx, G, states, ld_s, T(0), dw_both, ld_s);
+    gemm<T>(true, false, G, ld_s, TB, T(1), dgx, ld_g, states, ld_s, T(0), dw_both, ld_s);
     for (int64_t g = 0; g < G; ++g) {
       std::copy(dw_both + g * ld_s, dw_both + g * ld_s + H, dw_hh + g * H);
       std::copy(dw_both + g * ld_s + H, dw_both + (g + 1) * ld_s, dw_ih + g * s.I);
@@ -285,10 +288,10 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   }
   std::copy(dh, dh + BH, dh0);
   if (lstm) std::copy(dc, dc + BH, dc0);
-  gemm<T>(false, false, TB, s.I, G, T(1), dgx, G, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
-  if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * G + c]; });
+  gemm<T>(false, false, TB, s.I, G, T(1), dgx, ld_g, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
+  if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * ld_g + c]; });
   if (db_hh && gru)
-    column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * G + c]; });
+    column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * ld_g + c]; });
   else if (db_hh)  // both biases enter as one sum: the same gradient
     std::copy(db_ih, db_ih + G, db_hh);
 }
