@@ -1,6 +1,7 @@
 #include "ops/conv2d.h"
 
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "core/cpu.h"
@@ -13,6 +14,7 @@
 #include "ops/conv2d_depthwise.h"
 #include "ops/conv2d_implicit.h"
 #include "ops/conv2d_samples.h"
+#include "ops/conv2d_winograd.h"
 #include "ops/reduce.h"
 
 namespace fastnn {
@@ -108,6 +110,8 @@ template <typename T>
 void conv2d_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) {
   if (s.in_per_group() == 1) return depthwise::forward(s, x, w, bias, y);
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_forward(s, x, w, bias, y)) return;
   if (implicit_forward(s, x, w, bias, y)) return;
   const Bands<T> bands(s, 1);
   const int64_t lane = work_size(s, bands);

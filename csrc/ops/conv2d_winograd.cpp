@@ -1,0 +1,150 @@
+#include "ops/conv2d_winograd.h"
+
+#include <algorithm>
+#include <cstdint>
+
+#include "core/cpu.h"
+#include "core/parallel.h"
+#include "core/scratch.h"
+#include "core/threads.h"
+#include "core/transpose.h"
+#include "gemm/gemm.h"
+
+namespace fastnn {
+namespace {
+
+constexpr int64_t kPoints = 36, kTile = 4, kInputTile = 6;
+
+// A block's transformed inputs and products (36 x tiles x channels each) stay
+// within kBlockBytes, in L2 while its 36 GEMMs read and write them.
+constexpr int64_t kBlockBytes = 512 * 1024, kMinBlockTiles = 8;
+
+inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
+
+// The layout of one call. Channels are padded to whole vectors (cp, op); the
+// input is copied channels-last (NHWC), zero-padded to whole tiles.
+struct WinogradPlan {
+  WinogradKernels kernels;
+  int64_t cp, op;              // channels, padded
+  int64_t th, tw, tiles;       // tiles down, across, in all
+  int64_t hp, wp;              // the padded input's height and width
+  int64_t block, blocks;       // tiles per block, blocks
+  int64_t input_size, block_size;  // elements of each buffer
+
+  explicit WinogradPlan(const Conv2dShape& s) : kernels(FASTNN_CALL_FOR_ISA(active_isa(), winograd_kernels())) {
+    cp = round_up(s.C, kernels.width);
+    op = round_up(s.O, kernels.width);
+    th = ceil_div(s.OH, kTile);
+    tw = ceil_div(s.OW, kTile);
+    tiles = s.N * th * tw;
+    hp = th * kTile + kInputTile - kTile;
+    wp = tw * kTile + kInputTile - kTile;
+    const int64_t fit = kBlockBytes / (kPoints * (cp + op) * int64_t(sizeof(float)));
+    blocks = ceil_div(tiles, std::max(kMinBlockTiles, fit));
+    block = ceil_div(tiles, blocks);
+    input_size = s.N * hp * wp * cp;
+    block_size = kPoints * block * (cp + op);
+  }
+
+  // Measured against the implicit GEMM (which is faster with few channels).
+  static bool pays(const Conv2dShape& s) {
+    constexpr int64_t kMinChannels = 16;
+    return s.KH == 3 && s.KW == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dil_h == 1 && s.dil_w == 1 &&
+           s.groups == 1 && s.C >= kMinChannels && s.O >= kMinChannels && s.OH >= kTile && s.OW >= kTile;
+  }
+};
+
+// U[p][c][o] = (G g G^T)[p] for each 3x3 filter g = w[o][c], in double, the
+// columns past O zero.
+void transform_weights(const Conv2dShape& s, int64_t op, const float* w, float* u) {
+  static const double G[6][3] = {{1.0 / 4, 0, 0},
+                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
+                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
+                                 {0, 0, 1}};
+  std::fill(u, u + kPoints * s.C * op, 0.0f);
+  for (int64_t o = 0; o < s.O; ++o)
+    for (int64_t c = 0; c < s.C; ++c) {
+      const float* g = w + (o * s.C + c) * 9;
+      double gg[6][3];  // G g
+      for (int a = 0; a < 6; ++a)
+        for (int j = 0; j < 3; ++j) gg[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+      for (int a = 0; a < 6; ++a)
+        for (int b = 0; b < 6; ++b)
+          u[((a * 6 + b) * s.C + c) * op + o] = float(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
+    }
+}
+
+// The input channels-last with its zero border: in[n][h][w][c] of hp x wp x cp.
+void to_padded_nhwc(const Conv2dShape& s, const WinogradPlan& plan, const float* x, float* in, int threads) {
+  const int64_t row = plan.wp * plan.cp;
+  parallel_for(s.N * plan.hp, threads, [&](int64_t i) {
+    const int64_t n = i / plan.hp, h = i % plan.hp - s.pad_h;
+    float* dst = in + i * row;
+    if (h < 0 || h >= s.H) {
+      std::fill(dst, dst + row, 0.0f);
+      return;
+    }
+    std::fill(dst, dst + s.pad_w * plan.cp, 0.0f);
+    std::fill(dst + (s.pad_w + s.W) * plan.cp, dst + row, 0.0f);
+    float* pixels = dst + s.pad_w * plan.cp;
+    transpose(s.C, s.W, x + (n * s.C * s.H + h) * s.W, s.H * s.W, pixels, plan.cp);
+    for (int64_t w = 0; plan.cp > s.C && w < s.W; ++w)
+      std::fill(pixels + w * plan.cp + s.C, pixels + (w + 1) * plan.cp, 0.0f);
+  });
+}
+
+// One block of tiles: transform its inputs, one GEMM per point, transform the
+// products into its outputs.
+void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last, const float* in,
+               const float* u, const float* bias, float* work, float* y) {
+  const int64_t count = last - first, per_sample = plan.th * plan.tw;
+  float* v = work;
+  float* m = work + kPoints * plan.block * plan.cp;
+  auto tile_at = [&](int64_t t, int64_t& n, int64_t& ty, int64_t& tx) {
+    n = t / per_sample;
+    ty = t % per_sample / plan.tw;
+    tx = t % plan.tw;
+  };
+  for (int64_t t = first; t < last; ++t) {
+    int64_t n, ty, tx;
+    tile_at(t, n, ty, tx);
+    const float* src = in + ((n * plan.hp + ty * kTile) * plan.wp + tx * kTile) * plan.cp;
+    plan.kernels.input(src, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp, plan.block * plan.cp);
+  }
+  for (int64_t p = 0; p < kPoints; ++p)
+    gemm<float>(false, false, count, plan.op, s.C, 1.0f, v + p * plan.block * plan.cp, plan.cp,
+                u + p * s.C * plan.op, plan.op, 0.0f, m + p * plan.block * plan.op, plan.op, 1);
+  for (int64_t t = first; t < last; ++t) {
+    int64_t n, ty, tx;
+    tile_at(t, n, ty, tx);
+    float* dst = y + n * s.O * s.OH * s.OW + ty * kTile * s.OW + tx * kTile;
+    plan.kernels.output(m + (t - first) * plan.op, plan.block * plan.op, s.O, bias, dst, s.OH * s.OW, s.OW,
+                        std::min(kTile, s.OH - ty * kTile), std::min(kTile, s.OW - tx * kTile));
+  }
+}
+
+}  // namespace
+
+bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
+  if (!WinogradPlan::pays(s)) return false;
+  const WinogradPlan plan(s);
+  const int threads = max_threads();
+  float* u = thread_scratch(ScratchSlot::op_partials).get<float>(kPoints * s.C * plan.op + plan.op);
+  float* padded_bias = u + kPoints * s.C * plan.op;
+  transform_weights(s, plan.op, w, u);
+  std::fill(padded_bias, padded_bias + plan.op, 0.0f);
+  if (bias != nullptr) std::copy(bias, bias + s.O, padded_bias);
+  float* in = thread_scratch(ScratchSlot::op_columns).get<float>(plan.input_size + threads * plan.block_size);
+  float* work = in + plan.input_size;
+  to_padded_nhwc(s, plan, x, in, threads);
+  parallel_for(plan.blocks, threads, [&](int64_t b) {
+    const int64_t first = b * plan.block, last = std::min(plan.tiles, first + plan.block);
+    run_block(s, plan, first, last, in, u, padded_bias, work + thread_index() * plan.block_size, y);
+  }, 1);
+  return true;
+}
+
+}  // namespace fastnn

@@ -1,0 +1,45 @@
+#pragma once
+// The 3x3 stride-1 convolution by Winograd's F(4x4, 3x3): each 6x6 input tile
+// becomes 36 transformed values per channel, the convolution 36 independent
+// channel products (GEMMs), and each product's 6x6 result a 4x4 output tile:
+// 36 multiplications per 16 outputs instead of 144. float32 only: its error is
+// about 20x the direct sum's (3e-6 relative at 64 channels), as in every
+// F(4x4, 3x3); float64 keeps the direct sum's accuracy (and gradchecks).
+#include <cstdint>
+
+#include "core/cpu.h"
+#include "ops/conv2d.h"
+
+namespace fastnn {
+
+// The forward by Winograd (conv2d_winograd.cpp), when that pays for this
+// shape; returns false, having done nothing, when it does not.
+bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y);
+
+// Tile transforms per ISA (each compiled with its own flags in its own
+// namespace), a vector of channels at a time (src holds whole vectors of
+// them, `width` lanes). Pixels are `pixel_step` apart, rows `row_step`, points (the 36
+// transformed values) `point_step`:
+//   input: dst[p] = (B^T d B)[p] for the 6x6 tile d at src;
+//   output: the first rows x cols of (A^T m A) + bias, for the 36 points m at
+//     src, stored as a tile at dst in NCHW: channels `channel_step` apart,
+//     rows `row_step` (only the first `channels` channels are stored).
+struct WinogradKernels {
+  void (*input)(const float* src, int64_t row_step, int64_t pixel_step, int64_t channels, float* dst,
+                int64_t point_step);
+  void (*output)(const float* src, int64_t point_step, int64_t channels, const float* bias, float* dst,
+                 int64_t channel_step, int64_t row_step, int64_t rows, int64_t cols);
+  int width;
+};
+
+namespace generic {
+WinogradKernels winograd_kernels();
+}
+namespace avx2 {
+WinogradKernels winograd_kernels();
+}
+namespace avx512 {
+WinogradKernels winograd_kernels();
+}
+
+}  // namespace fastnn
