@@ -55,26 +55,14 @@ struct WinogradPlan {
   }
 };
 
-// U[p][c][o] = (G g G^T)[p] for each 3x3 filter g = w[o][c], in double, the
-// columns past O zero.
-void transform_weights(const Conv2dShape& s, int64_t op, const float* w, float* u) {
-  static const double G[6][3] = {{1.0 / 4, 0, 0},
-                                 {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                 {-1.0 / 6, 1.0 / 6, -1.0 / 6},
-                                 {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                 {1.0 / 24, -1.0 / 12, 1.0 / 6},
-                                 {0, 0, 1}};
-  std::fill(u, u + kPoints * s.C * op, 0.0f);
-  for (int64_t o = 0; o < s.O; ++o)
-    for (int64_t c = 0; c < s.C; ++c) {
-      const float* g = w + (o * s.C + c) * 9;
-      double gg[6][3];  // G g
-      for (int a = 0; a < 6; ++a)
-        for (int j = 0; j < 3; ++j) gg[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
-      for (int a = 0; a < 6; ++a)
-        for (int b = 0; b < 6; ++b)
-          u[((a * 6 + b) * s.C + c) * op + o] = float(gg[a][0] * G[b][0] + gg[a][1] * G[b][1] + gg[a][2] * G[b][2]);
-    }
+// U[p][c][o] = (G g G^T)[p] for each 3x3 filter g = w[o][c], the columns
+// past O zero: w is first turned channels-last (taps[c][tap][o]), so that
+// the transform runs a vector of output channels at a time.
+void transform_weights(const Conv2dShape& s, const WinogradPlan& plan, const float* w, float* taps, float* u) {
+  std::fill(taps, taps + s.C * 9 * plan.op, 0.0f);
+  transpose(s.O, s.C * 9, w, s.C * 9, taps, plan.op);
+  for (int64_t c = 0; c < s.C; ++c) plan.kernels.weight(taps + c * 9 * plan.op, plan.op, plan.op, u + c * plan.op,
+                                                        s.C * plan.op);
 }
 
 // The input channels-last with its zero border: in[n][h][w][c] of hp x wp x cp.
@@ -132,9 +120,9 @@ bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
   if (!WinogradPlan::pays(s)) return false;
   const WinogradPlan plan(s);
   const int threads = max_threads();
-  float* u = thread_scratch(ScratchSlot::op_partials).get<float>(kPoints * s.C * plan.op + plan.op);
+  float* u = thread_scratch(ScratchSlot::op_partials).get<float>((kPoints + 9) * s.C * plan.op + plan.op);
   float* padded_bias = u + kPoints * s.C * plan.op;
-  transform_weights(s, plan.op, w, u);
+  transform_weights(s, plan, w, padded_bias + plan.op, u);
   std::fill(padded_bias, padded_bias + plan.op, 0.0f);
   if (bias != nullptr) std::copy(bias, bias + s.O, padded_bias);
   float* in = thread_scratch(ScratchSlot::op_columns).get<float>(plan.input_size + threads * plan.block_size);

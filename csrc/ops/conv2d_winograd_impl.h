@@ -13,6 +13,18 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
+// G g for one line of three filter taps.
+template <typename V>
+inline void weight_line(const V (&g)[3], V (&r)[6]) {
+  const V sum = g[0] + g[2], quarter = g[0] * (1.0f / 4);
+  r[0] = quarter;
+  r[1] = (sum + g[1]) * (-1.0f / 6);
+  r[2] = (sum - g[1]) * (-1.0f / 6);
+  r[3] = quarter * (1.0f / 6) + g[1] * (1.0f / 12) + g[2] * (1.0f / 6);
+  r[4] = quarter * (1.0f / 6) - g[1] * (1.0f / 12) + g[2] * (1.0f / 6);
+  r[5] = g[2];
+}
+
 // B^T d for one line of six inputs (Lavin and Gray's points 0, +-1, +-2).
 template <typename V>
 inline void input_line(const V (&d)[6], V (&r)[6]) {
@@ -33,6 +45,30 @@ inline void output_line(const V (&m)[6], V (&r)[4]) {
   r[1] = b + 2 * d;
   r[2] = a + 4 * c;
   r[3] = b + 8 * d + m[5];
+}
+
+template <typename T>
+void weight_tile(const T* src, int64_t tap_step, int64_t channels, T* dst, int64_t point_step) {
+  using V = typename Vec<T>::type;
+  for (int64_t c = 0; c < channels; c += Vec<T>::width) {
+    V columns[6][3];  // G applied down each column of taps
+    FASTNN_UNROLL
+    for (int x = 0; x < 3; ++x) {
+      V g[3], r[6];
+      FASTNN_UNROLL
+      for (int y = 0; y < 3; ++y) g[y] = load(src + (y * 3 + x) * tap_step + c);
+      weight_line(g, r);
+      FASTNN_UNROLL
+      for (int y = 0; y < 6; ++y) columns[y][x] = r[y];
+    }
+    FASTNN_UNROLL
+    for (int y = 0; y < 6; ++y) {
+      V r[6];
+      weight_line(columns[y], r);
+      FASTNN_UNROLL
+      for (int x = 0; x < 6; ++x) store(dst + (y * 6 + x) * point_step + c, r[x]);
+    }
+  }
 }
 
 template <typename T>
@@ -144,7 +180,7 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
 
 }  // namespace
 
-WinogradKernels winograd_kernels() { return {&input_tile<float>, &output_tile<float>, Vec<float>::width}; }
+WinogradKernels winograd_kernels() { return {&weight_tile<float>, &input_tile<float>, &output_tile<float>, Vec<float>::width}; }
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn
