@@ -22,15 +22,16 @@ constexpr int64_t kBlockBytes = 512 * 1024, kMinBlockTiles = 8;
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
 
-// The layout of one call. Channels are padded to whole vectors (cp, op); the
-// input is copied channels-last (NHWC), zero-padded to whole tiles.
+// The layout of one call. Channels are padded to whole vectors (cp, op); each
+// band of input rows a row of tiles reads is copied channels-last, with its
+// zero border, just before its tiles are transformed.
 struct WinogradPlan {
   WinogradKernels kernels;
   int64_t cp, op;              // channels, padded
   int64_t th, tw, tiles;       // tiles down, across, in all
-  int64_t hp, wp;              // the padded input's height and width
+  int64_t wp;                  // a padded input row's width
   int64_t block, blocks;       // tiles per block, blocks
-  int64_t input_size, block_size;  // elements of each buffer
+  int64_t band_size, block_size;  // elements of a band, of a block's work (band included)
 
   explicit WinogradPlan(const Conv2dShape& s) : kernels(FASTNN_CALL_FOR_ISA(active_isa(), winograd_kernels())) {
     cp = round_up(s.C, kernels.width);
@@ -38,13 +39,12 @@ struct WinogradPlan {
     th = ceil_div(s.OH, kTile);
     tw = ceil_div(s.OW, kTile);
     tiles = s.N * th * tw;
-    hp = th * kTile + kInputTile - kTile;
     wp = tw * kTile + kInputTile - kTile;
     const int64_t fit = kBlockBytes / (kPoints * (cp + op) * int64_t(sizeof(float)));
     blocks = ceil_div(tiles, std::max(kMinBlockTiles, fit));
     block = ceil_div(tiles, blocks);
-    input_size = s.N * hp * wp * cp;
-    block_size = kPoints * block * (cp + op);
+    band_size = kInputTile * wp * cp;
+    block_size = kPoints * block * (cp + op) + band_size;
   }
 
   // Measured against the implicit GEMM (which is faster with few channels).
@@ -65,42 +65,45 @@ void transform_weights(const Conv2dShape& s, const WinogradPlan& plan, const flo
                                                         s.C * plan.op);
 }
 
-// The input channels-last with its zero border: in[n][h][w][c] of hp x wp x cp.
-void to_padded_nhwc(const Conv2dShape& s, const WinogradPlan& plan, const float* x, float* in, int threads) {
+// The input rows of tile row ty of sample n, channels-last with their zero
+// border: band[row][w][c], kInputTile x wp x cp.
+void fill_band(const Conv2dShape& s, const WinogradPlan& plan, const float* x, int64_t n, int64_t ty, float* band) {
   const int64_t row = plan.wp * plan.cp;
-  parallel_for(s.N * plan.hp, threads, [&](int64_t i) {
-    const int64_t n = i / plan.hp, h = i % plan.hp - s.pad_h;
-    float* dst = in + i * row;
+  for (int64_t r = 0; r < kInputTile; ++r) {
+    const int64_t h = ty * kTile + r - s.pad_h;
+    float* dst = band + r * row;
     if (h < 0 || h >= s.H) {
       std::fill(dst, dst + row, 0.0f);
-      return;
+      continue;
     }
     std::fill(dst, dst + s.pad_w * plan.cp, 0.0f);
     std::fill(dst + (s.pad_w + s.W) * plan.cp, dst + row, 0.0f);
     float* pixels = dst + s.pad_w * plan.cp;
-    transpose(s.C, s.W, x + (n * s.C * s.H + h) * s.W, s.H * s.W, pixels, plan.cp);
+    plan.kernels.channels_last(x + (n * s.C * s.H + h) * s.W, s.H * s.W, s.C, s.W, pixels, plan.cp);
     for (int64_t w = 0; plan.cp > s.C && w < s.W; ++w)
       std::fill(pixels + w * plan.cp + s.C, pixels + (w + 1) * plan.cp, 0.0f);
-  });
+  }
 }
 
-// One block of tiles: transform its inputs, one GEMM per point, transform the
+// One block of tiles: transform its inputs (band by band), one GEMM per point, transform the
 // products into its outputs.
-void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last, const float* in,
+void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last, const float* x,
                const float* u, const float* bias, float* work, float* y) {
   const int64_t count = last - first, per_sample = plan.th * plan.tw;
   float* v = work;
-  float* m = work + kPoints * plan.block * plan.cp;
+  float* m = v + kPoints * plan.block * plan.cp;
+  float* band = m + kPoints * plan.block * plan.op;
   auto tile_at = [&](int64_t t, int64_t& n, int64_t& ty, int64_t& tx) {
     n = t / per_sample;
     ty = t % per_sample / plan.tw;
     tx = t % plan.tw;
   };
-  for (int64_t t = first; t < last; ++t) {
+  for (int64_t t = first, filled = -1; t < last; ++t) {
     int64_t n, ty, tx;
     tile_at(t, n, ty, tx);
-    const float* src = in + ((n * plan.hp + ty * kTile) * plan.wp + tx * kTile) * plan.cp;
-    plan.kernels.input(src, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp, plan.block * plan.cp);
+    if (t / plan.tw != filled) fill_band(s, plan, x, n, ty, band);
+    filled = t / plan.tw;
+    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp, plan.block * plan.cp);
   }
   for (int64_t p = 0; p < kPoints; ++p)
     gemm<float>(false, false, count, plan.op, s.C, 1.0f, v + p * plan.block * plan.cp, plan.cp,
@@ -125,12 +128,10 @@ bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
   transform_weights(s, plan, w, padded_bias + plan.op, u);
   std::fill(padded_bias, padded_bias + plan.op, 0.0f);
   if (bias != nullptr) std::copy(bias, bias + s.O, padded_bias);
-  float* in = thread_scratch(ScratchSlot::op_columns).get<float>(plan.input_size + threads * plan.block_size);
-  float* work = in + plan.input_size;
-  to_padded_nhwc(s, plan, x, in, threads);
+  float* work = thread_scratch(ScratchSlot::op_columns).get<float>(threads * plan.block_size);
   parallel_for(plan.blocks, threads, [&](int64_t b) {
     const int64_t first = b * plan.block, last = std::min(plan.tiles, first + plan.block);
-    run_block(s, plan, first, last, in, u, padded_bias, work + thread_index() * plan.block_size, y);
+    run_block(s, plan, first, last, x, u, padded_bias, work + thread_index() * plan.block_size, y);
   }, 1);
   return true;
 }

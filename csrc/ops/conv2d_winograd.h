@@ -22,12 +22,16 @@ bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
 // transformed values) `point_step`:
 //   weight: dst[p] = (G g G^T)[p] for the 3x3 filter g at src (taps
 //     `tap_step` apart, channels being output channels here);
+//   channels_last: one input row, `pixels` long, of each of `channels` planes
+//     (plane_step apart) to pixels of channels (pixel_step apart);
 //   input: dst[p] = (B^T d B)[p] for the 6x6 tile d at src;
 //   output: the first rows x cols of (A^T m A) + bias, for the 36 points m at
 //     src, stored as a tile at dst in NCHW: channels `channel_step` apart,
 //     rows `row_step` (only the first `channels` channels are stored).
 struct WinogradKernels {
   void (*weight)(const float* src, int64_t tap_step, int64_t channels, float* dst, int64_t point_step);
+  void (*channels_last)(const float* src, int64_t plane_step, int64_t channels, int64_t pixels, float* dst,
+                        int64_t pixel_step);
   void (*input)(const float* src, int64_t row_step, int64_t pixel_step, int64_t channels, float* dst,
                 int64_t point_step);
   void (*output)(const float* src, int64_t point_step, int64_t channels, const float* bias, float* dst,

@@ -101,7 +101,7 @@ template <typename T, int W>
 inline void transpose_in_registers(typename Vec<T>::type (&v)[W]) {
   const auto each = std::make_index_sequence<W>{};
   FASTNN_UNROLL
-  for (int round = 1; round < W; round *= 2) {
+  for (int round = 0; round < __builtin_ctz(W); ++round) {  // a count GCC can unroll
     typename Vec<T>::type next[W];
     FASTNN_UNROLL
     for (int i = 0; i < W / 2; ++i) {
@@ -119,6 +119,31 @@ inline Values<T, N> lanes_from(typename Vec<T>::type v, int first, std::index_se
   T all[Vec<T>::width];
   std::memcpy(all, &v, sizeof all);
   return Values<T, N>{all[first + int(Lane)]...};
+}
+
+// One input row of `channels` channels (planes `plane_step` apart) into
+// `pixels` pixels of channels-last layout (pixels `pixel_step` apart): blocks
+// of W channels x W pixels transposed in registers, the edges one by one.
+template <typename T>
+void channels_last_row(const T* src, int64_t plane_step, int64_t channels, int64_t pixels, T* dst,
+                       int64_t pixel_step) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  const int64_t whole_c = channels / W * W, whole_p = pixels / W * W;
+  for (int64_t c = 0; c < whole_c; c += W) {
+    for (int64_t p = 0; p < whole_p; p += W) {
+      V block[W];
+      FASTNN_UNROLL
+      for (int i = 0; i < W; ++i) block[i] = load(src + (c + i) * plane_step + p);
+      transpose_in_registers<T, W>(block);
+      FASTNN_UNROLL
+      for (int i = 0; i < W; ++i) store(dst + (p + i) * pixel_step + c, block[i]);
+    }
+    for (int64_t p = whole_p; p < pixels; ++p)
+      for (int64_t i = 0; i < W; ++i) dst[p * pixel_step + c + i] = src[(c + i) * plane_step + p];
+  }
+  for (int64_t c = whole_c; c < channels; ++c)
+    for (int64_t p = 0; p < pixels; ++p) dst[p * pixel_step + c] = src[c * plane_step + p];
 }
 
 // The tile's 16 pixels of a vector of channels (pixel y * 4 + x in
@@ -180,7 +205,8 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
 
 }  // namespace
 
-WinogradKernels winograd_kernels() { return {&weight_tile<float>, &input_tile<float>, &output_tile<float>, Vec<float>::width}; }
+WinogradKernels winograd_kernels() { return {&weight_tile<float>, &channels_last_row<float>, &input_tile<float>, &output_tile<float>,
+          Vec<float>::width}; }
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn
