@@ -69,6 +69,12 @@ void transform_weights(const Conv2dShape& s, const WinogradPlan& plan, const flo
 // border: band[row][w][c], kInputTile x wp x cp.
 void fill_band(const Conv2dShape& s, const WinogradPlan& plan, const float* x, int64_t n, int64_t ty, float* band) {
   const int64_t row = plan.wp * plan.cp;
+  // The next band's new rows are asked for now: C streams a row apart each
+  // are more than the hardware prefetcher follows.
+  const int64_t next_first = (ty + 1) * kTile + kInputTile - kTile - s.pad_h;
+  for (int64_t h = std::max<int64_t>(0, next_first); h < std::min(s.H, next_first + kTile); ++h)
+    for (int64_t c = 0; c < s.C; ++c)
+      for (int64_t w = 0; w < s.W; w += 16) __builtin_prefetch(x + ((n * s.C + c) * s.H + h) * s.W + w);
   for (int64_t r = 0; r < kInputTile; ++r) {
     const int64_t h = ty * kTile + r - s.pad_h;
     float* dst = band + r * row;

@@ -113,14 +113,6 @@ inline void transpose_in_registers(typename Vec<T>::type (&v)[W]) {
   }
 }
 
-// Lanes [first, first + N) of v.
-template <int N, typename T, std::size_t... Lane>
-inline Values<T, N> lanes_from(typename Vec<T>::type v, int first, std::index_sequence<Lane...>) {
-  T all[Vec<T>::width];
-  std::memcpy(all, &v, sizeof all);
-  return Values<T, N>{all[first + int(Lane)]...};
-}
-
 // One input row of `channels` channels (planes `plane_step` apart) into
 // `pixels` pixels of channels-last layout (pixels `pixel_step` apart): blocks
 // of W channels x W pixels transposed in registers, the edges one by one.
@@ -146,31 +138,54 @@ void channels_last_row(const T* src, int64_t plane_step, int64_t channels, int64
     for (int64_t p = 0; p < pixels; ++p) dst[p * pixel_step + c] = src[c * plane_step + p];
 }
 
-// The tile's 16 pixels of a vector of channels (pixel y * 4 + x in
-// pixels[y * 4 + x]) into the NCHW output: W pixels at a time turned into one
-// vector per channel, stored as runs along the output rows.
-template <typename T>
-inline void store_tile(typename Vec<T>::type (&pixels)[16], int64_t channels, T* dst, int64_t channel_step,
-                       int64_t row_step, int64_t rows, int64_t cols) {
-  constexpr int W = Vec<T>::width, R = W < 4 ? W : 4;  // a run: the pixels of a vector within one output row
+// Within each group of four lanes, lanes of a and b (lanes W.. of the pair):
+// the unpack shuffles of a 4 x 4 transpose in every 128-bit lane at once.
+// Lane i of a group takes pair lane `base + offset(i)`.
+template <int W>
+constexpr int unpack_lane(int lane, bool high, bool pairs) {
+  const int base = lane & ~3, i = lane & 3;
+  const int from_b = pairs ? i >> 1 : i & 1, at = pairs ? i & 1 : i >> 1;
+  return from_b * W + base + (high ? 2 : 0) + at;
+}
+
+template <bool High, bool Pairs, typename V, std::size_t... Lane>
+inline V unpack(V a, V b, std::index_sequence<Lane...>) {
+  constexpr int W = sizeof...(Lane);
+  using Mask = typename Lanes<int32_t, W>::type;
+  return __builtin_shuffle(a, b, Mask{unpack_lane<W>(int(Lane), High, Pairs)...});
+}
+
+// Channels Lane .. Lane + 3 of a row (runs[j] holding channel Lane + j's
+// four values in lanes Lane .. Lane + 3), each to its plane.
+template <bool Whole, int Lane, typename V>
+inline void store_runs(const V (&runs)[4], float* row, int64_t channel_step, int64_t channels, int64_t cols) {
   FASTNN_UNROLL
-  for (int g = 0; g < 16; g += W) {
-    typename Vec<T>::type block[W];
-    FASTNN_UNROLL
-    for (int i = 0; i < W; ++i) block[i] = pixels[g + i];
-    transpose_in_registers<T, W>(block);
-    for (int64_t k = 0; k < W && k < channels; ++k)
-      FASTNN_UNROLL
-      for (int q = 0; q < W; q += R) {
-        const int y = (g + q) / 4, x = (g + q) % 4;
-        if (y >= rows || x >= cols) continue;
-        const Values<T, R> run = lanes_from<R, T>(block[k], q, std::make_index_sequence<R>{});
-        T* at = dst + k * channel_step + y * row_step + x;
-        if (x + R <= cols)
-          store_lanes(at, run);
-        else
-          std::memcpy(at, &run, (cols - x) * sizeof(T));
-      }
+  for (int j = 0; j < 4; ++j) {
+    const auto run = __builtin_shufflevector(runs[j], runs[j], Lane, Lane + 1, Lane + 2, Lane + 3);
+    if (Whole)
+      store_lanes(row + (Lane + j) * channel_step, run);
+    else if (Lane + j < channels)
+      std::memcpy(row + (Lane + j) * channel_step, &run, cols * sizeof(float));
+  }
+}
+
+// The tile's 16 pixels of a vector of channels (pixels[y * 4 + x]) into the
+// NCHW output. For each output row, the four pixel vectors are transposed in
+// every group of four lanes, after which 128-bit lane L of vector j holds the
+// row's four values of channel 4 L + j: stored as they are. Whole: every
+// channel of the vector and all four columns are stored (no checks).
+template <bool Whole, std::size_t... Group>
+inline void store_tile(typename Vec<float>::type (&pixels)[16], int64_t channels, float* dst, int64_t channel_step,
+                       int64_t row_step, int64_t rows, int64_t cols, std::index_sequence<Group...>) {
+  using V = typename Vec<float>::type;
+  const auto each = std::make_index_sequence<Vec<float>::width>{};
+  for (int64_t y = 0; y < rows; ++y) {
+    const V* p = pixels + 4 * y;
+    const V low01 = unpack<false, false>(p[0], p[1], each), high01 = unpack<true, false>(p[0], p[1], each);
+    const V low23 = unpack<false, false>(p[2], p[3], each), high23 = unpack<true, false>(p[2], p[3], each);
+    const V runs[4] = {unpack<false, true>(low01, low23, each), unpack<true, true>(low01, low23, each),
+                       unpack<false, true>(high01, high23, each), unpack<true, true>(high01, high23, each)};
+    (store_runs<Whole, 4 * int(Group)>(runs, dst + y * row_step, channel_step, channels, cols), ...);
   }
 }
 
@@ -199,7 +214,11 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
       FASTNN_UNROLL
       for (int y = 0; y < 4; ++y) pixels[y * 4 + x] = r[y] + b;
     }
-    store_tile<T>(pixels, channels - c, dst + c * channel_step, channel_step, row_step, rows, cols);
+    const auto groups = std::make_index_sequence<W / 4>{};
+    if (channels - c >= W && cols == 4)
+      store_tile<true>(pixels, W, dst + c * channel_step, channel_step, row_step, rows, cols, groups);
+    else
+      store_tile<false>(pixels, channels - c, dst + c * channel_step, channel_step, row_step, rows, cols, groups);
   }
 }
 
