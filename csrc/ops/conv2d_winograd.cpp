@@ -109,7 +109,8 @@ void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, in
     tile_at(t, n, ty, tx);
     if (t / plan.tw != filled) fill_band(s, plan, x, n, ty, band);
     filled = t / plan.tw;
-    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp, plan.block * plan.cp);
+    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp,
+                       plan.block * plan.cp);
   }
   for (int64_t p = 0; p < kPoints; ++p)
     gemm<float>(false, false, count, plan.op, s.C, 1.0f, v + p * plan.block * plan.cp, plan.cp,

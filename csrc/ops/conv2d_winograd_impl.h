@@ -224,8 +224,9 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
 
 }  // namespace
 
-WinogradKernels winograd_kernels() { return {&weight_tile<float>, &channels_last_row<float>, &input_tile<float>, &output_tile<float>,
-          Vec<float>::width}; }
+WinogradKernels winograd_kernels() {
+  return {&weight_tile<float>, &channels_last_row<float>, &input_tile<float>, &output_tile<float>, Vec<float>::width};
+}
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn
