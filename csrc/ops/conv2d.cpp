@@ -231,6 +231,8 @@ void conv2d_backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx)
 template <typename T>
 void conv2d_backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
   if (s.in_per_group() == 1) return depthwise::backward_weight(s, x, dy, dw, dbias);
+  if constexpr (std::is_same_v<T, float>)
+    if (winograd_backward_weight(s, x, dy, dw, dbias)) return;
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), k = s.col_rows(), plane = s.out_plane();
   const int64_t weight_size = s.O * k, partial_size = weight_size + s.O;
   const int64_t chunks = (s.N + kBatchChunk - 1) / kBatchChunk;

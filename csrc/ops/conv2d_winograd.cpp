@@ -9,6 +9,7 @@
 #include "core/threads.h"
 #include "core/transpose.h"
 #include "gemm/gemm.h"
+#include "ops/reduce.h"
 
 namespace fastnn {
 namespace {
@@ -34,7 +35,8 @@ struct WinogradPlan {
   int64_t th, tw, tiles;       // tiles down, across, in all
   int64_t wp;                  // a padded input row's width
   int64_t block, blocks;       // tiles per block, blocks
-  int64_t band_size, block_size;  // elements of a band, of a block's work (band included)
+  int64_t band_size, grad_band_size;  // an input band; a band of output gradients (a row of tiles)
+  int64_t block_size;                 // a block's work: transforms of both kinds, both bands
 
   explicit WinogradPlan(const Conv2dShape& s) : kernels(FASTNN_CALL_FOR_ISA(active_isa(), winograd_kernels())) {
     cp = round_up(s.C, kernels.width);
@@ -44,11 +46,12 @@ struct WinogradPlan {
     tiles = s.N * th * tw;
     wp = tw * kTile + kInputTile - kTile;
     const int64_t fit = kBlockBytes / (kPoints * (cp + op) * int64_t(sizeof(float)));
-    blocks = std::min(round_up(ceil_div(tiles, std::max(kMinBlockTiles, fit)), kBlockMultiple),
-                      ceil_div(tiles, kMinBlockTiles));
+    blocks = std::max<int64_t>(1, std::min(round_up(ceil_div(tiles, std::max(kMinBlockTiles, fit)), kBlockMultiple),
+                                           ceil_div(tiles, kMinBlockTiles)));  // one, empty, for no tiles
     block = ceil_div(tiles, blocks);
     band_size = kInputTile * wp * cp;
-    block_size = kPoints * block * (cp + op) + band_size;
+    grad_band_size = kTile * tw * kTile * op;
+    block_size = kPoints * block * (cp + op) + band_size + grad_band_size;
   }
 
   // Measured against the implicit GEMM and im2col (bench/bench_conv.py's
@@ -133,10 +136,55 @@ void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, in
   }
 }
 
+// The output gradients of tile row ty of sample n, channels-last, zero past
+// the output's edge: band[row][w][o], kTile x tw * kTile x op.
+void fill_grad_band(const Conv2dShape& s, const WinogradPlan& plan, const float* dy, int64_t n, int64_t ty,
+                    float* band) {
+  const int64_t row = plan.tw * kTile * plan.op;
+  for (int64_t r = 0; r < kTile; ++r) {
+    const int64_t oh = ty * kTile + r;
+    float* dst = band + r * row;
+    if (oh >= s.OH) {
+      std::fill(dst, dst + row, 0.0f);
+      continue;
+    }
+    plan.kernels.channels_last(dy + (n * s.O * s.OH + oh) * s.OW, s.OH * s.OW, s.O, s.OW, dst, plan.op);
+    for (int64_t w = 0; plan.op > s.O && w < s.OW; ++w)
+      std::fill(dst + w * plan.op + s.O, dst + (w + 1) * plan.op, 0.0f);
+    std::fill(dst + s.OW * plan.op, dst + row, 0.0f);
+  }
+}
+
+// One block's share of the points' weight gradients: its inputs and output
+// gradients transformed, then du[p] (C x op) += v[p]^T dm[p] (beta 0: set).
+void run_gradient_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last,
+                        const float* x, const float* dy, float* work, float beta, float* du) {
+  float* v = work;
+  float* dm = v + kPoints * plan.block * plan.cp;
+  float* band = dm + kPoints * plan.block * plan.op;
+  float* grad_band = band + plan.band_size;
+  for (int64_t t = first, filled = -1; t < last; ++t) {
+    const int64_t n = t / (plan.th * plan.tw), ty = t / plan.tw % plan.th, tx = t % plan.tw;
+    if (t / plan.tw != filled) {
+      fill_band(s, plan, x, n, ty, band);
+      fill_grad_band(s, plan, dy, n, ty, grad_band);
+    }
+    filled = t / plan.tw;
+    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp,
+                       plan.block * plan.cp);
+    plan.kernels.gradient(grad_band + tx * kTile * plan.op, plan.tw * kTile * plan.op, plan.op, plan.op,
+                          dm + (t - first) * plan.op, plan.block * plan.op);
+  }
+  for (int64_t p = 0; p < kPoints; ++p)
+    gemm<float>(true, false, s.C, plan.op, last - first, 1.0f, v + p * plan.block * plan.cp, plan.cp,
+                dm + p * plan.block * plan.op, plan.op, beta, du + p * s.C * plan.op, plan.op, 1);
+}
+
 }  // namespace
 
 bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, const float* bias, float* y) {
   if (!WinogradPlan::pays(s)) return false;
+  if (s.N == 0) return true;
   const WinogradPlan plan(s);
   const int threads = max_threads();
   float* u = thread_scratch(ScratchSlot::op_partials).get<float>((kPoints + 9) * s.C * plan.op + plan.op);
@@ -149,6 +197,38 @@ bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
     const int64_t first = b * plan.block, last = std::min(plan.tiles, first + plan.block);
     run_block(s, plan, first, last, x, u, padded_bias, work + thread_index() * plan.block_size, y);
   }, 1);
+  return true;
+}
+
+bool winograd_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias) {
+  if (!WinogradPlan::pays(s)) return false;
+  const WinogradPlan plan(s);
+  const int threads = max_threads();
+  // Chunks of consecutive blocks, each summed into a partial of its own; how
+  // many depends on the shape alone.
+  const int64_t chunks = std::min(kBlockMultiple, plan.blocks);
+  const int64_t partial = kPoints * s.C * plan.op;
+  float* du = thread_scratch(ScratchSlot::op_partials).get<float>(chunks * partial + s.C * 9 * plan.op);
+  float* taps = du + chunks * partial;
+  float* work = thread_scratch(ScratchSlot::op_columns).get<float>(threads * plan.block_size);
+  if (plan.tiles == 0) std::fill(du, du + partial, 0.0f);
+  parallel_for(plan.tiles == 0 ? 0 : chunks, threads, [&](int64_t chunk) {
+    const int64_t b0 = plan.blocks * chunk / chunks, b1 = plan.blocks * (chunk + 1) / chunks;
+    for (int64_t b = b0; b < b1; ++b)
+      run_gradient_block(s, plan, b * plan.block, std::min(plan.tiles, (b + 1) * plan.block), x, dy,
+                         work + thread_index() * plan.block_size, b == b0 ? 0.0f : 1.0f, du + chunk * partial);
+  }, 1);
+  for (int64_t chunk = 1; chunk < chunks; ++chunk)
+    for (int64_t i = 0; i < partial; ++i) du[i] += du[chunk * partial + i];
+  for (int64_t c = 0; c < s.C; ++c)
+    plan.kernels.weight_gradient(du + c * plan.op, s.C * plan.op, plan.op, taps + c * 9 * plan.op, plan.op);
+  transpose(s.C * 9, s.O, taps, plan.op, dw, s.C * 9);
+  const int64_t plane = s.OH * s.OW;
+  for (int64_t o = 0; dbias != nullptr && o < s.O; ++o) {
+    float sum = 0.0f;
+    for (int64_t n = 0; n < s.N; ++n) sum += sum_fixed_order(dy + (n * s.O + o) * plane, plane);
+    dbias[o] = sum;
+  }
   return true;
 }
 

@@ -47,6 +47,27 @@ inline void output_line(const V (&m)[6], V (&r)[4]) {
   r[3] = b + 8 * d + m[5];
 }
 
+// G^T u for one line of six points: weight_line's adjoint.
+template <typename V>
+inline void weight_gradient_line(const V (&u)[6], V (&r)[3]) {
+  const V sum = u[1] + u[2], difference = u[2] - u[1], far_sum = u[3] + u[4], far_difference = u[3] - u[4];
+  r[0] = u[0] * (1.0f / 4) - sum * (1.0f / 6) + far_sum * (1.0f / 24);
+  r[1] = difference * (1.0f / 6) + far_difference * (1.0f / 12);
+  r[2] = (far_sum - sum) * (1.0f / 6) + u[5];
+}
+
+// A y for one line of four outputs' gradients: output_line's adjoint.
+template <typename V>
+inline void gradient_line(const V (&y)[4], V (&r)[6]) {
+  const V a = y[0] + y[2], b = y[1] + y[3], c = y[0] + 4 * y[2], d = 2 * y[1] + 8 * y[3];
+  r[0] = y[0];
+  r[1] = a + b;
+  r[2] = a - b;
+  r[3] = c + d;
+  r[4] = c - d;
+  r[5] = y[3];
+}
+
 template <typename T>
 void weight_tile(const T* src, int64_t tap_step, int64_t channels, T* dst, int64_t point_step) {
   using V = typename Vec<T>::type;
@@ -91,6 +112,57 @@ void input_tile(const T* src, int64_t row_step, int64_t pixel_step, int64_t chan
       input_line(columns[y], r);
       FASTNN_UNROLL
       for (int x = 0; x < 6; ++x) store(dst + (y * 6 + x) * point_step + c, r[x]);
+    }
+  }
+}
+
+// The 36 points of A dy A^T for the 4 x 4 output gradient tile at src.
+template <typename T>
+void gradient_tile(const T* src, int64_t row_step, int64_t pixel_step, int64_t channels, T* dst,
+                   int64_t point_step) {
+  using V = typename Vec<T>::type;
+  for (int64_t c = 0; c < channels; c += Vec<T>::width) {
+    V columns[6][4];  // A applied down each column: [point row][output column]
+    FASTNN_UNROLL
+    for (int x = 0; x < 4; ++x) {
+      V y[4], r[6];
+      FASTNN_UNROLL
+      for (int i = 0; i < 4; ++i) y[i] = load(src + i * row_step + x * pixel_step + c);
+      gradient_line(y, r);
+      FASTNN_UNROLL
+      for (int i = 0; i < 6; ++i) columns[i][x] = r[i];
+    }
+    FASTNN_UNROLL
+    for (int i = 0; i < 6; ++i) {
+      V r[6];
+      gradient_line(columns[i], r);
+      FASTNN_UNROLL
+      for (int j = 0; j < 6; ++j) store(dst + (i * 6 + j) * point_step + c, r[j]);
+    }
+  }
+}
+
+// The 3 x 3 taps of G^T u G for the 36 points u at src (weight_tile's adjoint).
+template <typename T>
+void weight_gradient_tile(const T* src, int64_t point_step, int64_t channels, T* dst, int64_t tap_step) {
+  using V = typename Vec<T>::type;
+  for (int64_t c = 0; c < channels; c += Vec<T>::width) {
+    V rows[6][3];  // G^T applied along each row of points
+    FASTNN_UNROLL
+    for (int i = 0; i < 6; ++i) {
+      V u[6];
+      FASTNN_UNROLL
+      for (int j = 0; j < 6; ++j) u[j] = load(src + (i * 6 + j) * point_step + c);
+      weight_gradient_line(u, rows[i]);
+    }
+    FASTNN_UNROLL
+    for (int x = 0; x < 3; ++x) {
+      V u[6], r[3];
+      FASTNN_UNROLL
+      for (int i = 0; i < 6; ++i) u[i] = rows[i][x];
+      weight_gradient_line(u, r);
+      FASTNN_UNROLL
+      for (int y = 0; y < 3; ++y) store(dst + (y * 3 + x) * tap_step + c, r[y]);
     }
   }
 }
@@ -225,7 +297,8 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
 }  // namespace
 
 WinogradKernels winograd_kernels() {
-  return {&weight_tile<float>, &channels_last_row<float>, &input_tile<float>, &output_tile<float>, Vec<float>::width};
+  return {&weight_tile<float>,   &channels_last_row<float>, &input_tile<float>, &output_tile<float>,
+          &gradient_tile<float>, &weight_gradient_tile<float>, Vec<float>::width};
 }
 
 }  // namespace FASTNN_ISA_NAMESPACE
