@@ -17,11 +17,18 @@ namespace {
 constexpr int64_t kPoints = 36, kTile = 4, kInputTile = 6;
 
 // A block's transformed inputs and products (36 x tiles x channels each) stay
-// within kBlockBytes, in L2 while its 36 GEMMs read and write them.
-// Blocks come in a multiple of kBlockMultiple when there are enough tiles, so
-// that 2 or 4 threads share them evenly (a block's size, like everything
-// else here, does not depend on the thread count).
-constexpr int64_t kBlockBytes = 512 * 1024, kMinBlockTiles = 8, kBlockMultiple = 4;
+// within kBlockBytes, in L2 while its 36 GEMMs read and write them, unless
+// that leaves fewer than kGemmTiles tiles for the GEMMs' rows (many channels:
+// the block then lives in L3, whose traffic costs less than short GEMMs).
+// Blocks come in a multiple of kBlockMultiple when that leaves each at least
+// kMinBlockTiles tiles, so that 2 or 4 threads share them evenly (a block's
+// size, like everything else here, does not depend on the thread count).
+constexpr int64_t kBlockBytes = 512 * 1024, kGemmTiles = 48, kMinBlockTiles = 24, kBlockMultiple = 4;
+
+// The transformed filters (forward) and the weight gradient's partial sums
+// (one per chunk of blocks) take at most this much memory: 36 / 9 times the
+// filters' own, so 4 x 36 floats per (input, output) channel pair.
+constexpr int64_t kTransformBytes = 16 << 20;
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 inline int64_t round_up(int64_t a, int64_t b) { return ceil_div(a, b) * b; }
@@ -46,8 +53,8 @@ struct WinogradPlan {
     tiles = s.N * th * tw;
     wp = tw * kTile + kInputTile - kTile;
     const int64_t fit = kBlockBytes / (kPoints * (cp + op) * int64_t(sizeof(float)));
-    blocks = std::max<int64_t>(1, std::min(round_up(ceil_div(tiles, std::max(kMinBlockTiles, fit)), kBlockMultiple),
-                                           ceil_div(tiles, kMinBlockTiles)));  // one, empty, for no tiles
+    blocks = std::max<int64_t>(1, ceil_div(tiles, std::max(kGemmTiles, fit)));  // one, empty, for no tiles
+    if (tiles >= round_up(blocks, kBlockMultiple) * kMinBlockTiles) blocks = round_up(blocks, kBlockMultiple);
     block = ceil_div(tiles, blocks);
     band_size = kInputTile * wp * cp;
     grad_band_size = kTile * tw * kTile * op;
@@ -55,15 +62,17 @@ struct WinogradPlan {
   }
 
   // Measured against the implicit GEMM and im2col (bench/bench_conv.py's
-  // shapes and a sweep of N, C, H, O on 1 thread): 1.4-3.1x faster from 16
-  // input and 32 output channels up to 256 each; 16 output channels make a
-  // GEMM half a register tile wide (0.74-0.91x), and 512 + 512 channels
-  // leave blocks too few tiles for the GEMM (0.6-0.77x).
+  // shapes and a sweep of N, C, H, O on 1 thread): forward 1.3-3.1x faster
+  // from 16 input and 32 output channels up to 512 each; 16 output channels
+  // make a GEMM half a register tile wide (0.74-0.91x), and fewer than 16
+  // tiles leave the filters' transform unpaid for (8 tiles of 512 -> 512
+  // channels: 0.6x). Its transformed filters must fit in kTransformBytes.
   static bool pays(const Conv2dShape& s) {
-    constexpr int64_t kMinIn = 16, kMinOut = 32, kMaxInOut = 512;
+    constexpr int64_t kMinIn = 16, kMinOut = 32, kMinTiles = 16;
+    const int64_t filters_bytes = kPoints * s.C * round_up(s.O, 16) * int64_t(sizeof(float));  // at most 16 lanes
     return s.KH == 3 && s.KW == 3 && s.stride_h == 1 && s.stride_w == 1 && s.dil_h == 1 && s.dil_w == 1 &&
-           s.groups == 1 && s.C >= kMinIn && s.O >= kMinOut && s.C + s.O <= kMaxInOut && s.OH >= kTile &&
-           s.OW >= kTile;
+           s.groups == 1 && s.C >= kMinIn && s.O >= kMinOut && s.OH >= kTile && s.OW >= kTile &&
+           s.N * ceil_div(s.OH, kTile) * ceil_div(s.OW, kTile) >= kMinTiles && filters_bytes <= kTransformBytes;
   }
 };
 
@@ -204,10 +213,11 @@ bool winograd_backward_weight(const Conv2dShape& s, const float* x, const float*
   if (!WinogradPlan::pays(s)) return false;
   const WinogradPlan plan(s);
   const int threads = max_threads();
-  // Chunks of consecutive blocks, each summed into a partial of its own; how
-  // many depends on the shape alone.
-  const int64_t chunks = std::min(kBlockMultiple, plan.blocks);
-  const int64_t partial = kPoints * s.C * plan.op;
+  // Chunks of consecutive blocks, each summed into a partial of its own, for
+  // the threads to share; how many depends on the shape alone. Too many
+  // channels for them all to fit in kTransformBytes: im2col instead.
+  const int64_t partial = kPoints * s.C * plan.op, chunks = std::min(kBlockMultiple, plan.blocks);
+  if (chunks * partial * int64_t(sizeof(float)) > kTransformBytes) return false;
   float* du = thread_scratch(ScratchSlot::op_partials).get<float>(chunks * partial + s.C * 9 * plan.op);
   float* taps = du + chunks * partial;
   float* work = thread_scratch(ScratchSlot::op_columns).get<float>(threads * plan.block_size);

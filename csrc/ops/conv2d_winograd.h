@@ -20,7 +20,9 @@ bool winograd_forward(const Conv2dShape& s, const float* x, const float* w, cons
 // over all tiles of the transformed inputs times the transformed output
 // gradients (one GEMM whose sum runs over the tiles), taken back through G.
 // Tiles are summed in fixed chunks, added in order: the same bits for any
-// thread count. dbias may be null. Returns false when winograd_forward would.
+// thread count. dbias may be null. Returns false, having done nothing, when
+// winograd_forward would or when the chunks' partial sums would not fit in
+// its memory bound.
 bool winograd_backward_weight(const Conv2dShape& s, const float* x, const float* dy, float* dw, float* dbias);
 
 // Tile transforms per ISA (each compiled with its own flags in its own
