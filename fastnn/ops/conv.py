@@ -57,6 +57,11 @@ class Conv2d(Function):
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution over NCHW input, on the packed GEMM (C++ kernel).
 
+    float32 3x3 stride-1 convolutions with at least 16 input and 32 output
+    channels run by Winograd's F(4x4, 3x3), about 2x faster; their error is
+    about 10-20x the direct sum's (a few 1e-6 relative). float64 is always
+    summed directly.
+
     Args:
         input: (N, C_in, H, W) or unbatched (C_in, H, W).
         weight: (C_out, C_in / groups, kH, kW).
