@@ -267,6 +267,29 @@ def test_conv_and_pools_match_reference_on_random_shapes(dims, seed):
 
 
 @FUZZ
+@given(n=st.integers(0, 3), c=st.integers(16, 40), o=st.integers(32, 50), h=st.integers(2, 21), w=st.integers(2, 21),
+       pad=st.integers(0, 2), seed=st.integers(0, 2 ** 16))
+def test_winograd_convolution_matches_reference_on_random_shapes(n, c, o, h, w, pad, seed):
+    # float32 3x3 stride-1 convolutions of these channel counts take the Winograd path
+    # when they have 16 output tiles (forward, weight gradient), else the direct one.
+    g = np.random.default_rng(seed)
+    if h + 2 * pad < 3 or w + 2 * pad < 3:
+        return
+    x = g.standard_normal((n, c, h, w)).astype(np.float32)
+    wt = (g.standard_normal((o, c, 3, 3)) / np.sqrt(9 * c)).astype(np.float32)
+    b = g.standard_normal(o).astype(np.float32)
+    y = _C.conv2d_forward(x, wt, b, (1, 1), (pad, pad), (1, 1), 1)
+    dy = g.standard_normal(y.shape).astype(np.float32)
+    dx = _C.conv2d_backward_input(dy, wt, x.shape, (1, 1), (pad, pad), (1, 1), 1)
+    dw, db = _C.conv2d_backward_weight(x, dy, wt.shape, (1, 1), (pad, pad), (1, 1), 1, True)
+    x64, w64, dy64 = x.astype(np.float64), wt.astype(np.float64), dy.astype(np.float64)
+    want = [reference.conv2d(x64, w64, b.astype(np.float64), (1, 1), (pad, pad), (1, 1), 1),
+            *reference.conv2d_backward(x64, w64, dy64, (1, 1), (pad, pad), (1, 1), 1)]
+    for got, ref in zip((y, dx, dw, db), want):
+        np.testing.assert_allclose(got, ref, atol=2e-5 * max(1.0, np.abs(ref).max(initial=0)), rtol=0)
+
+
+@FUZZ
 @given(dims=DIMS, seed=st.integers(0, 2 ** 16), causal=st.booleans())
 def test_attention_matches_reference_on_random_shapes(dims, seed, causal):
     q, k, v = _attention_args(np.random.default_rng(seed), dims, np.float64)
