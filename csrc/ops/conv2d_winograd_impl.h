@@ -68,24 +68,28 @@ inline void gradient_line(const V (&y)[4], V (&r)[6]) {
   r[5] = y[3];
 }
 
-template <typename T>
-void weight_tile(const T* src, int64_t tap_step, int64_t channels, T* dst, int64_t point_step) {
+// The 36 points (line L applied down each column, then along each row) of
+// the In x In tile at src, rows row_step and columns col_step apart, a vector
+// of channels at a time: the filter, input and output-gradient transforms.
+template <typename T, int In, typename Line>
+inline void tile_to_points(const T* src, int64_t row_step, int64_t col_step, int64_t channels, T* dst,
+                           int64_t point_step, Line line) {
   using V = typename Vec<T>::type;
   for (int64_t c = 0; c < channels; c += Vec<T>::width) {
-    V columns[6][3];  // G applied down each column of taps
+    V columns[6][In];  // L applied down each column: [point row][tile column]
     FASTNN_UNROLL
-    for (int x = 0; x < 3; ++x) {
-      V g[3], r[6];
+    for (int x = 0; x < In; ++x) {
+      V d[In], r[6];
       FASTNN_UNROLL
-      for (int y = 0; y < 3; ++y) g[y] = load(src + (y * 3 + x) * tap_step + c);
-      weight_line(g, r);
+      for (int y = 0; y < In; ++y) d[y] = load(src + y * row_step + x * col_step + c);
+      line(d, r);
       FASTNN_UNROLL
       for (int y = 0; y < 6; ++y) columns[y][x] = r[y];
     }
     FASTNN_UNROLL
     for (int y = 0; y < 6; ++y) {
       V r[6];
-      weight_line(columns[y], r);
+      line(columns[y], r);
       FASTNN_UNROLL
       for (int x = 0; x < 6; ++x) store(dst + (y * 6 + x) * point_step + c, r[x]);
     }
@@ -93,53 +97,23 @@ void weight_tile(const T* src, int64_t tap_step, int64_t channels, T* dst, int64
 }
 
 template <typename T>
+void weight_tile(const T* src, int64_t tap_step, int64_t channels, T* dst, int64_t point_step) {
+  tile_to_points<T, 3>(src, 3 * tap_step, tap_step, channels, dst, point_step,
+                       [](const auto& g, auto& r) { weight_line(g, r); });
+}
+
+template <typename T>
 void input_tile(const T* src, int64_t row_step, int64_t pixel_step, int64_t channels, T* dst, int64_t point_step) {
-  using V = typename Vec<T>::type;
-  for (int64_t c = 0; c < channels; c += Vec<T>::width) {
-    V columns[6][6];  // B^T applied down each column: [row of B^T d][column]
-    FASTNN_UNROLL
-    for (int x = 0; x < 6; ++x) {
-      V d[6], r[6];
-      FASTNN_UNROLL
-      for (int y = 0; y < 6; ++y) d[y] = load(src + y * row_step + x * pixel_step + c);
-      input_line(d, r);
-      FASTNN_UNROLL
-      for (int y = 0; y < 6; ++y) columns[y][x] = r[y];
-    }
-    FASTNN_UNROLL
-    for (int y = 0; y < 6; ++y) {
-      V r[6];
-      input_line(columns[y], r);
-      FASTNN_UNROLL
-      for (int x = 0; x < 6; ++x) store(dst + (y * 6 + x) * point_step + c, r[x]);
-    }
-  }
+  tile_to_points<T, 6>(src, row_step, pixel_step, channels, dst, point_step,
+                       [](const auto& d, auto& r) { input_line(d, r); });
 }
 
 // The 36 points of A dy A^T for the 4 x 4 output gradient tile at src.
 template <typename T>
 void gradient_tile(const T* src, int64_t row_step, int64_t pixel_step, int64_t channels, T* dst,
                    int64_t point_step) {
-  using V = typename Vec<T>::type;
-  for (int64_t c = 0; c < channels; c += Vec<T>::width) {
-    V columns[6][4];  // A applied down each column: [point row][output column]
-    FASTNN_UNROLL
-    for (int x = 0; x < 4; ++x) {
-      V y[4], r[6];
-      FASTNN_UNROLL
-      for (int i = 0; i < 4; ++i) y[i] = load(src + i * row_step + x * pixel_step + c);
-      gradient_line(y, r);
-      FASTNN_UNROLL
-      for (int i = 0; i < 6; ++i) columns[i][x] = r[i];
-    }
-    FASTNN_UNROLL
-    for (int i = 0; i < 6; ++i) {
-      V r[6];
-      gradient_line(columns[i], r);
-      FASTNN_UNROLL
-      for (int j = 0; j < 6; ++j) store(dst + (i * 6 + j) * point_step + c, r[j]);
-    }
-  }
+  tile_to_points<T, 4>(src, row_step, pixel_step, channels, dst, point_step,
+                       [](const auto& y, auto& r) { gradient_line(y, r); });
 }
 
 // The 3 x 3 taps of G^T u G for the 36 points u at src (weight_tile's adjoint).
