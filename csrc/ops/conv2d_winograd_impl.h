@@ -116,28 +116,42 @@ void gradient_tile(const T* src, int64_t row_step, int64_t pixel_step, int64_t c
                        [](const auto& y, auto& r) { gradient_line(y, r); });
 }
 
+// The Out x Out tile (line L applied along each row of the 36 points at
+// src, then down each column) of the vector of channels at c: the output and
+// filter-gradient transforms.
+template <typename T, int Out, typename Line>
+inline void points_to_tile(const T* src, int64_t point_step, int64_t c, Line line,
+                           typename Vec<T>::type (&tile)[Out][Out]) {
+  using V = typename Vec<T>::type;
+  V rows[6][Out];  // L applied along each row of points: [point row][tile column]
+  FASTNN_UNROLL
+  for (int i = 0; i < 6; ++i) {
+    V u[6];
+    FASTNN_UNROLL
+    for (int j = 0; j < 6; ++j) u[j] = load(src + (i * 6 + j) * point_step + c);
+    line(u, rows[i]);
+  }
+  FASTNN_UNROLL
+  for (int x = 0; x < Out; ++x) {
+    V u[6], r[Out];
+    FASTNN_UNROLL
+    for (int i = 0; i < 6; ++i) u[i] = rows[i][x];
+    line(u, r);
+    FASTNN_UNROLL
+    for (int y = 0; y < Out; ++y) tile[y][x] = r[y];
+  }
+}
+
 // The 3 x 3 taps of G^T u G for the 36 points u at src (weight_tile's adjoint).
 template <typename T>
 void weight_gradient_tile(const T* src, int64_t point_step, int64_t channels, T* dst, int64_t tap_step) {
-  using V = typename Vec<T>::type;
   for (int64_t c = 0; c < channels; c += Vec<T>::width) {
-    V rows[6][3];  // G^T applied along each row of points
+    typename Vec<T>::type taps[3][3];
+    points_to_tile<T, 3>(src, point_step, c, [](const auto& u, auto& r) { weight_gradient_line(u, r); }, taps);
     FASTNN_UNROLL
-    for (int i = 0; i < 6; ++i) {
-      V u[6];
+    for (int y = 0; y < 3; ++y)
       FASTNN_UNROLL
-      for (int j = 0; j < 6; ++j) u[j] = load(src + (i * 6 + j) * point_step + c);
-      weight_gradient_line(u, rows[i]);
-    }
-    FASTNN_UNROLL
-    for (int x = 0; x < 3; ++x) {
-      V u[6], r[3];
-      FASTNN_UNROLL
-      for (int i = 0; i < 6; ++i) u[i] = rows[i][x];
-      weight_gradient_line(u, r);
-      FASTNN_UNROLL
-      for (int y = 0; y < 3; ++y) store(dst + (y * 3 + x) * tap_step + c, r[y]);
-    }
+      for (int x = 0; x < 3; ++x) store(dst + (y * 3 + x) * tap_step + c, taps[y][x]);
   }
 }
 
@@ -241,25 +255,11 @@ void output_tile(const T* src, int64_t point_step, int64_t channels, const T* bi
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
   for (int64_t c = 0; c < channels; c += W) {
-    V lines[6][4];  // A^T applied along each row of points: [row][output column]
-    FASTNN_UNROLL
-    for (int y = 0; y < 6; ++y) {
-      V m[6];
-      FASTNN_UNROLL
-      for (int x = 0; x < 6; ++x) m[x] = load(src + (y * 6 + x) * point_step + c);
-      output_line(m, lines[y]);
-    }
+    V tile[4][4], pixels[16];
+    points_to_tile<T, 4>(src, point_step, c, [](const auto& m, auto& r) { output_line(m, r); }, tile);
     const V b = load(bias + c);
-    V pixels[16];
     FASTNN_UNROLL
-    for (int x = 0; x < 4; ++x) {
-      V m[6], r[4];
-      FASTNN_UNROLL
-      for (int y = 0; y < 6; ++y) m[y] = lines[y][x];
-      output_line(m, r);
-      FASTNN_UNROLL
-      for (int y = 0; y < 4; ++y) pixels[y * 4 + x] = r[y] + b;
-    }
+    for (int i = 0; i < 16; ++i) pixels[i] = tile[i / 4][i % 4] + b;
     const auto groups = std::make_index_sequence<W / 4>{};
     if (channels - c >= W && cols == 4)
       store_tile<true>(pixels, W, dst + c * channel_step, channel_step, row_step, rows, cols, groups);
