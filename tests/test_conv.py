@@ -40,6 +40,7 @@ CONV_CASES = [
     (2, 16, 6, 6, 34, (3, 3), (1, 1), (2, 2), (1, 1), 1),    # Winograd, padding past the kernel's reach
     (2, 16, 36, 36, 32, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # Winograd: tiles in four blocks, across samples
     (0, 16, 8, 8, 32, (3, 3), (1, 1), (1, 1), (1, 1), 1),    # Winograd, empty batch
+    (3, 48, 18, 18, 64, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # Winograd: blocks past L2 (48 tiles for the GEMMs), two
 ]
 
 
@@ -85,7 +86,7 @@ def test_conv2d_gradcheck(case):
                                   (8, 16, 12, 12, 32, (3, 3), (2, 1), (1, 1), (1, 2), 16),  # depthwise x2
                                   (1, 180, 16, 16, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # bands over threads
                                   (1, 16, 34, 34, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # implicit tiles over threads
-                                  CONV_CASES[-2]])  # Winograd blocks over threads
+                                  CONV_CASES[-3], CONV_CASES[-1]])  # Winograd blocks over threads
 def test_conv2d_bitwise_equal_for_1_and_2_threads(each_isa, threads, case):
     x, w, b = _conv_inputs(case, np.float32)
     stride, padding, dilation, groups = case[6:]
