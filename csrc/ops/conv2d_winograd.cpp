@@ -45,6 +45,12 @@ struct WinogradPlan {
   int64_t band_size, grad_band_size;  // an input band; a band of output gradients (a row of tiles)
   int64_t block_size;                 // a block's work: transforms of both kinds, both bands
 
+  // Tile t (numbered along rows, then samples): sample n, tile row ty, column tx.
+  struct Tile {
+    int64_t n, ty, tx;
+  };
+  Tile tile(int64_t t) const { return {t / (th * tw), t / tw % th, t % tw}; }
+
   explicit WinogradPlan(const Conv2dShape& s) : kernels(FASTNN_CALL_FOR_ISA(active_isa(), winograd_kernels())) {
     cp = round_up(s.C, kernels.width);
     op = round_up(s.O, kernels.width);
@@ -62,11 +68,12 @@ struct WinogradPlan {
   }
 
   // Measured against the implicit GEMM and im2col (bench/bench_conv.py's
-  // shapes and a sweep of N, C, H, O on 1 thread): forward 1.3-3.1x faster
-  // from 16 input and 32 output channels up to 512 each; 16 output channels
-  // make a GEMM half a register tile wide (0.74-0.91x), and fewer than 16
-  // tiles leave the filters' transform unpaid for (8 tiles of 512 -> 512
-  // channels: 0.6x). Its transformed filters must fit in kTransformBytes.
+  // shapes and a sweep of N, C, H, O): forward 1.4-2.7x faster on 1 thread,
+  // 1.4-2.6x on 2, from 16 input and 32 output channels up to 256 -> 384 (the
+  // most whose transformed filters fit in kTransformBytes); 16 output
+  // channels make a GEMM half a register tile wide (0.74-0.91x), and fewer
+  // than 16 tiles leave the filters' transform unpaid for (8 tiles of 512 ->
+  // 512 channels: 0.6x).
   static bool pays(const Conv2dShape& s) {
     constexpr int64_t kMinIn = 16, kMinOut = 32, kMinTiles = 16;
     const int64_t filters_bytes = kPoints * s.C * round_up(s.O, 16) * int64_t(sizeof(float));  // at most 16 lanes
@@ -112,36 +119,34 @@ void fill_band(const Conv2dShape& s, const WinogradPlan& plan, const float* x, i
   }
 }
 
-// One block of tiles: transform its inputs (band by band), one GEMM per point, transform the
+// The 36 points of tiles [first, last) into v[p][t - first][c], each tile
+// row's band of input filled once.
+void transform_inputs(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last, const float* x,
+                      float* band, float* v) {
+  for (int64_t t = first; t < last; ++t) {
+    const WinogradPlan::Tile tile = plan.tile(t);
+    if (t == first || tile.tx == 0) fill_band(s, plan, x, tile.n, tile.ty, band);
+    plan.kernels.input(band + tile.tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp,
+                       v + (t - first) * plan.cp, plan.block * plan.cp);
+  }
+}
+
+// One block of tiles: transform its inputs, one GEMM per point, transform the
 // products into its outputs.
 void run_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last, const float* x,
                const float* u, const float* bias, float* work, float* y) {
-  const int64_t count = last - first, per_sample = plan.th * plan.tw;
   float* v = work;
   float* m = v + kPoints * plan.block * plan.cp;
   float* band = m + kPoints * plan.block * plan.op;
-  auto tile_at = [&](int64_t t, int64_t& n, int64_t& ty, int64_t& tx) {
-    n = t / per_sample;
-    ty = t % per_sample / plan.tw;
-    tx = t % plan.tw;
-  };
-  for (int64_t t = first, filled = -1; t < last; ++t) {
-    int64_t n, ty, tx;
-    tile_at(t, n, ty, tx);
-    if (t / plan.tw != filled) fill_band(s, plan, x, n, ty, band);
-    filled = t / plan.tw;
-    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp,
-                       plan.block * plan.cp);
-  }
+  transform_inputs(s, plan, first, last, x, band, v);
   for (int64_t p = 0; p < kPoints; ++p)
-    gemm<float>(false, false, count, plan.op, s.C, 1.0f, v + p * plan.block * plan.cp, plan.cp,
+    gemm<float>(false, false, last - first, plan.op, s.C, 1.0f, v + p * plan.block * plan.cp, plan.cp,
                 u + p * s.C * plan.op, plan.op, 0.0f, m + p * plan.block * plan.op, plan.op, 1);
   for (int64_t t = first; t < last; ++t) {
-    int64_t n, ty, tx;
-    tile_at(t, n, ty, tx);
-    float* dst = y + n * s.O * s.OH * s.OW + ty * kTile * s.OW + tx * kTile;
+    const WinogradPlan::Tile tile = plan.tile(t);
+    float* dst = y + tile.n * s.O * s.OH * s.OW + tile.ty * kTile * s.OW + tile.tx * kTile;
     plan.kernels.output(m + (t - first) * plan.op, plan.block * plan.op, s.O, bias, dst, s.OH * s.OW, s.OW,
-                        std::min(kTile, s.OH - ty * kTile), std::min(kTile, s.OW - tx * kTile));
+                        std::min(kTile, s.OH - tile.ty * kTile), std::min(kTile, s.OW - tile.tx * kTile));
   }
 }
 
@@ -165,23 +170,19 @@ void fill_grad_band(const Conv2dShape& s, const WinogradPlan& plan, const float*
 }
 
 // One block's share of the points' weight gradients: its inputs and output
-// gradients transformed, then du[p] (C x op) += v[p]^T dm[p] (beta 0: set).
+// gradients transformed (each band filled once), then du[p] (C x op) +=
+// v[p]^T dm[p] (beta 0: set).
 void run_gradient_block(const Conv2dShape& s, const WinogradPlan& plan, int64_t first, int64_t last,
                         const float* x, const float* dy, float* work, float beta, float* du) {
   float* v = work;
   float* dm = v + kPoints * plan.block * plan.cp;
   float* band = dm + kPoints * plan.block * plan.op;
   float* grad_band = band + plan.band_size;
-  for (int64_t t = first, filled = -1; t < last; ++t) {
-    const int64_t n = t / (plan.th * plan.tw), ty = t / plan.tw % plan.th, tx = t % plan.tw;
-    if (t / plan.tw != filled) {
-      fill_band(s, plan, x, n, ty, band);
-      fill_grad_band(s, plan, dy, n, ty, grad_band);
-    }
-    filled = t / plan.tw;
-    plan.kernels.input(band + tx * kTile * plan.cp, plan.wp * plan.cp, plan.cp, plan.cp, v + (t - first) * plan.cp,
-                       plan.block * plan.cp);
-    plan.kernels.gradient(grad_band + tx * kTile * plan.op, plan.tw * kTile * plan.op, plan.op, plan.op,
+  transform_inputs(s, plan, first, last, x, band, v);
+  for (int64_t t = first; t < last; ++t) {
+    const WinogradPlan::Tile tile = plan.tile(t);
+    if (t == first || tile.tx == 0) fill_grad_band(s, plan, dy, tile.n, tile.ty, grad_band);
+    plan.kernels.gradient(grad_band + tile.tx * kTile * plan.op, plan.tw * kTile * plan.op, plan.op, plan.op,
                           dm + (t - first) * plan.op, plan.block * plan.op);
   }
   for (int64_t p = 0; p < kPoints; ++p)

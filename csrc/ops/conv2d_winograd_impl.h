@@ -155,7 +155,7 @@ void weight_gradient_tile(const T* src, int64_t point_step, int64_t channels, T*
   }
 }
 
-// The W x W block v (pixels x channel lanes) transposed in place: log2(W)
+// The W x W block v (W vectors of W lanes) transposed in place: log2(W)
 // rounds of interleaving row i with row i + W / 2.
 template <typename T, int W>
 inline void transpose_in_registers(typename Vec<T>::type (&v)[W]) {
