@@ -23,6 +23,7 @@ CONV_CASES = [
     (2, 3, 7, 6, 6, (3, 2), (2, 1), (1, 1), (2, 1), 3),      # depthwise, multiplier 2, strided, dilated
     (2, 4, 9, 70, 4, (3, 5), (1, 1), (2, 3), (2, 1), 4),     # depthwise row kernels: rows past one block, dilated
     (2, 3, 6, 28, 3, (3, 3), (1, 1), (1, 1), (1, 1), 3),     # depthwise: one block per row, its last vector partial
+    (2, 4, 9, 70, 4, (3, 3), (1, 1), (1, 1), (1, 1), 4),     # depthwise 3x3: row loads shared by output rows, wide rows
     (1, 3, 5, 6, 3, (1, 1), (1, 1), (1, 1), (1, 1), 3),      # depthwise, padding past the kernel's reach
     (1, 2, 4, 5, 2, (6, 5), (1, 1), (2, 2), (1, 1), 2),      # depthwise, more taps than the kernels' registers
     (2, 180, 15, 15, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # im2col in bands of 64 pixels, across rows
@@ -132,6 +133,29 @@ def test_max_pool2d(each_isa, kernel, stride, padding, dilation, ceil_mode):
     np.testing.assert_allclose(_C.max_pool2d_backward(dy, want_idx, list(POOL_X.shape), kernel, stride, padding,
                                                        dilation, ceil_mode),
                                reference.max_pool2d_backward(dy, want_idx, POOL_X.shape))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel,width", [((3, 3), 28), ((3, 3), 5), ((2, 5), 37)])
+def test_depthwise_weight_gradient_keeps_inf_in_its_taps(each_isa, dtype, kernel, width):
+    # The row kernels read a row's last columns as a whole vector overlapping the
+    # one before: an inf there must reach only the taps that really read it.
+    x, _, _ = _conv_inputs((1, 2, 5, width, 2, kernel, 0, 0, 0, 2), dtype)
+    x[0, 0, 2, width - 1] = np.inf
+    x[0, 1, 1, width - 2] = -np.inf
+    padding = (kernel[0] // 2, kernel[1] // 2)
+    shape = (2, 1) + kernel
+    out_size = (5 + 2 * padding[0] - kernel[0] + 1, width + 2 * padding[1] - kernel[1] + 1)
+    dy = rng(2).standard_normal((1, 2) + out_size).astype(dtype)
+    dw, db = _C.conv2d_backward_weight(x, dy, list(shape), (1, 1), padding, (1, 1), 2, True)
+    _, want, want_b = reference.conv2d_backward(x.astype(np.float64), np.ones(shape), dy.astype(np.float64),
+                                                (1, 1), padding, (1, 1), 2)
+    assert np.isinf(want).any() and np.isfinite(want).any()
+    np.testing.assert_array_equal(np.isfinite(dw), np.isfinite(want))
+    np.testing.assert_array_equal(np.isnan(dw), np.isnan(want))
+    tol = float32_tolerance(dy.size) * 4 if dtype == np.float32 else 1e-11
+    np.testing.assert_allclose(dw, want, atol=tol, rtol=tol)
+    np.testing.assert_allclose(db, want_b, atol=tol, rtol=tol)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -142,6 +142,21 @@ inline void lane_sums(typename Vec<T>::type (&v)[COUNT], T* sums) {
   fold_groups<T, Vec<T>::width, COUNT>(v, sums);
 }
 
+// to[k] = from[k] for k < n, in whole vectors: a run that does not end on one
+// ends with a vector overlapping the one before (the same values written
+// twice), not a scalar loop. Runs here are short (a row of a feature map),
+// so the loop's start-up and tail would otherwise cost more than the copy.
+template <typename T>
+inline void copy_run(T* __restrict to, const T* __restrict from, int64_t n) {
+  constexpr int W = Vec<T>::width;
+  if (n < W) {
+    for (int64_t k = 0; k < n; ++k) to[k] = from[k];
+    return;
+  }
+  for (int64_t k = 0; k + W <= n; k += W) store(to + k, load(from + k));
+  if (n % W != 0) store(to + n - W, load(from + n - W));
+}
+
 }  // namespace
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn

@@ -25,21 +25,17 @@ struct Geometry {
   explicit Geometry(const Conv2dShape& s, int64_t min_wp = 0) : Geometry(s.H, s.W, s.pad_h, s.pad_w, min_wp) {}
 };
 
-// Copies a plane into the data part of a padded one whose margins are zero
-// already (set once per call; nothing else writes them). Rows are short: copied
-// by a loop, not a memcpy call each.
-template <typename T>
-void copy_into_padded(int64_t rows, int64_t cols, const Geometry& g, const T* __restrict plane, T* __restrict padded) {
-  for (int64_t h = 0; h < rows; ++h) {
-    T* to = padded + (h + g.top) * g.wp + g.left;
-    const T* from = plane + h * cols;
-    for (int64_t i = 0; i < cols; ++i) to[i] = from[i];
-  }
-}
-
 template <typename T>
 DepthwiseRowKernel<T> rows_for(Isa isa) {
   return FASTNN_ISA_TABLE(T, isa, depthwise_rows);
+}
+
+// Copies a plane into the data part of a padded one whose margins are zero
+// already (set once per call; nothing else writes them).
+template <typename T>
+void copy_into_padded(const DepthwiseRowKernel<T>& rows, int64_t h, int64_t w, const Geometry& g, const T* plane,
+                      T* padded) {
+  rows.copy_rows(h, w, plane, padded + g.top * g.wp + g.left, g.wp);
 }
 
 // The padded-plane position read by tap (kh, kw) for output row oh.
@@ -90,7 +86,7 @@ void forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y) 
   for (int64_t item = 0; item < work; ++item) {
     const int64_t n = item / s.C, c = item % s.C;
     T* padded = planes + thread_index() * g.hp * g.wp;
-    copy_into_padded(s.H, s.W, g, x + item * s.H * s.W, padded);
+    copy_into_padded(rows, s.H, s.W, g, x + item * s.H * s.W, padded);
     for (int64_t j = 0; j < m; ++j) {
       const int64_t o = c * m + j;
       T* out = y + (n * s.O + o) * out_plane;
@@ -128,7 +124,7 @@ bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T*
     T* padded = planes + thread_index() * (g.hp * g.wp + taps);
     T* flipped = padded + g.hp * g.wp;
     std::reverse_copy(w + c * taps, w + (c + 1) * taps, flipped);
-    copy_into_padded(s.OH, s.OW, g, dy + item * out_plane, padded);
+    copy_into_padded(rows, s.OH, s.OW, g, dy + item * out_plane, padded);
     rows.run({padded, g.wp, flipped, s.KH, s.KW, s.dil_h, s.dil_w, T(0), dx + item * s.H * s.W, s.H, s.W});
   }
   return true;
@@ -181,11 +177,11 @@ void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* db
     std::fill(grad_w, grad_w + taps, T(0));
     T grad_b = T(0);
     for (int64_t n = 0; n < s.N; ++n) {
-      copy_into_padded(s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
+      copy_into_padded(rows, s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
       const T* grad = dy + (n * s.O + o) * out_plane;
       if (unit_stride) {
-        rows.weight_grad(padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w);
-        if (dbias != nullptr) grad_b += sum_fixed_order(grad, out_plane);
+        rows.weight_grad({padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w,
+                          dbias != nullptr ? &grad_b : nullptr});
         continue;
       }
       for (int64_t kh = 0; kh < s.KH; ++kh)

@@ -25,14 +25,24 @@ struct DepthwiseTaps {
 
 // Weight gradient of one plane: grad_w[kh * kw_count + kw] += sum over r < rows,
 // c < cols of dy[r * cols + c] * in[(r + kh * dil_h) * ld_in + c + kw * dil_w],
-// each tap summed in one fixed order.
+// and *grad_bias (unless null) += the sum of dy, each summed in one fixed order.
+template <typename T>
+struct DepthwiseGradTaps {
+  const T* in;
+  int64_t ld_in;
+  const T* dy;
+  int64_t rows, cols, kh_count, kw_count, dil_h, dil_w;
+  T* grad_w;
+  T* grad_bias;
+};
 
 template <typename T>
 struct DepthwiseRowKernel {
   void (*run)(const DepthwiseTaps<T>& taps);
   int64_t block;  // output columns per register block
-  void (*weight_grad)(const T* in, int64_t ld_in, const T* dy, int64_t rows, int64_t cols, int64_t kh_count,
-                      int64_t kw_count, int64_t dil_h, int64_t dil_w, T* grad_w);
+  void (*weight_grad)(const DepthwiseGradTaps<T>& taps);
+  // to[h * ld + w] = plane[h * cols + w]: a plane into a wider one's rows
+  void (*copy_rows)(int64_t rows, int64_t cols, const T* plane, T* to, int64_t ld);
 };
 
 FASTNN_DECLARE_ISA_TABLES(DepthwiseRowKernel, depthwise_rows)

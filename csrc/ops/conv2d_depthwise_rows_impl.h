@@ -13,8 +13,10 @@ namespace {
 
 // Outputs [c, c + NV * W) of output rows [r, r + R): R * NV independent FMA
 // chains (one per row would wait on the FMA latency), each weight broadcast
-// once for all of them.
-template <typename T, int NV, int R>
+// once for all of them. With K > 0 the kernel is K x K, undilated, and known
+// here: each input row's vectors are loaded once for the (up to K) output
+// rows they feed, not once per tap row.
+template <typename T, int NV, int R, int K>
 inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
@@ -22,13 +24,24 @@ inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
   V acc[R][NV];
   FASTNN_UNROLL for (int i = 0; i < R; ++i)
     FASTNN_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] = V{} + t.bias;
-  for (int64_t kh = 0; kh < t.kh_count; ++kh)
-    for (int64_t kw = 0; kw < t.kw_count; ++kw) {
-      const V weight = broadcast(t.weight + kh * t.kw_count + kw);
-      const T* src = t.in + (r + kh * t.dil_h) * ld + c + kw * t.dil_w;
-      FASTNN_UNROLL for (int i = 0; i < R; ++i)
-        FASTNN_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
-    }
+  if constexpr (K > 0) {
+    const T* src = t.in + r * ld + c;
+    FASTNN_UNROLL for (int j = 0; j < R + K - 1; ++j)
+      FASTNN_UNROLL for (int kw = 0; kw < K; ++kw)
+        FASTNN_UNROLL for (int v = 0; v < NV; ++v) {
+          const V in = load(src + j * ld + kw + v * W);
+          FASTNN_UNROLL for (int kh = 0; kh < K; ++kh)
+            if (j - kh >= 0 && j - kh < R) acc[j - kh][v] += broadcast(t.weight + kh * K + kw) * in;
+        }
+  } else {
+    for (int64_t kh = 0; kh < t.kh_count; ++kh)
+      for (int64_t kw = 0; kw < t.kw_count; ++kw) {
+        const V weight = broadcast(t.weight + kh * t.kw_count + kw);
+        const T* src = t.in + (r + kh * t.dil_h) * ld + c + kw * t.dil_w;
+        FASTNN_UNROLL for (int i = 0; i < R; ++i)
+          FASTNN_UNROLL for (int v = 0; v < NV; ++v) acc[i][v] += weight * load(src + i * ld + v * W);
+      }
+  }
   // When one block spans the row, its last, partial vector is stored whole
   // while another row follows: its lanes past the row land in the next one,
   // which is stored after it (blocks and their rows go in order, a plane per
@@ -49,58 +62,96 @@ inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
   }
 }
 
-template <typename T, int NV, int R>
-void depthwise_rows(const DepthwiseTaps<T>& t) {
+template <typename T, int NV, int R, int K>
+void depthwise_rows_of(const DepthwiseTaps<T>& t) {
   constexpr int64_t B = NV * Vec<T>::width;
   int64_t r = 0;
   for (; r + R <= t.rows; r += R)
-    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, R>(t, r, c);
+    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, R, K>(t, r, c);
   for (; r < t.rows; ++r)
-    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, 1>(t, r, c);
+    for (int64_t c = 0; c < t.cols; c += B) depthwise_block<T, NV, 1, K>(t, r, c);
 }
 
-// One vector of partial sums per tap across the plane, each reduced lane by
-// lane in a fixed order at the end, plus the columns past the last full vector.
-template <typename T>
-void depthwise_weight_grad(const T* in, int64_t ld, const T* dy, int64_t rows, int64_t cols, int64_t kh_count,
-                           int64_t kw_count, int64_t dil_h, int64_t dil_w, T* grad_w) {
+template <typename T, int NV, int R>
+void depthwise_rows(const DepthwiseTaps<T>& t) {
+  if (t.kh_count == 3 && t.kw_count == 3 && t.dil_h == 1 && t.dil_w == 1) return depthwise_rows_of<T, NV, R, 3>(t);
+  depthwise_rows_of<T, NV, R, 0>(t);
+}
+
+// Taps [first, first + kTapsPerPass) at once, row by row: each row of dy is
+// loaded once for all of them (and summed for the bias), and their vector
+// accumulators are that many independent FMA chains. Taps past the last read
+// as tap 0 and are dropped. With kKW > 0 (then first == 0 and taps ==
+// kTapsPerPass) the kernel's width and column dilation are constants: a row's
+// reads are a few base addresses with fixed displacements, not one register
+// per tap. The columns past a row's last full vector are read as its last W
+// columns with the lanes already counted left out (an input lane may hold
+// inf); rows narrower than a vector go lane by lane. Each sum's lanes are
+// reduced in a fixed order at the end.
+constexpr int kTapsPerPass = 9;
+
+template <typename T, int kKW, int kDilW>
+void weight_grad_taps(const DepthwiseGradTaps<T>& t, int64_t first) {
   using V = typename Vec<T>::type;
-  constexpr int W = Vec<T>::width;
-  const int64_t full = cols / W * W, rest = cols - full;
-  // A row's columns past its last full vector are read as the row's last W
-  // columns with the lanes already counted masked to zero in both operands (an
-  // input lane may hold inf); rows narrower than a vector go lane by lane.
+  constexpr int W = Vec<T>::width, kSums = kTapsPerPass + 1;  // the last: dy's own sum
+  const int64_t cols = t.cols, full = cols / W * W, rest = cols - full, taps = t.kh_count * t.kw_count;
+  const int64_t kw_count = kKW > 0 ? kKW : t.kw_count, dil_w = kKW > 0 ? kDilW : t.dil_w;
   alignas(64) T lane_index[W];
   for (int i = 0; i < W; ++i) lane_index[i] = T(i);
   const auto fresh = load(lane_index) >= T(W - rest);
   const bool vector_tail = rest > 0 && cols >= W;
-  for (int64_t kh = 0; kh < kh_count; ++kh)
-    for (int64_t kw = 0; kw < kw_count; ++kw) {
-      const T* tap_in = in + kh * dil_h * ld + kw * dil_w;
-      T scalar_tail = T(0);
-      auto add_row = [&](int64_t r, V& acc) {
-        const T* grad = dy + r * cols;
-        const T* p = tap_in + r * ld;
-        for (int64_t c = 0; c < full; c += W) acc += load(grad + c) * load(p + c);
-        if (vector_tail)
-          acc += (fresh ? load(grad + cols - W) : V{}) * (fresh ? load(p + cols - W) : V{});
-        else
-          for (int64_t c = full; c < cols; ++c) scalar_tail += grad[c] * p[c];
-      };
-      V even = V{}, odd = V{};  // rows alternate between two chains, to hide the FMA latency
-      int64_t r = 0;
-      for (; r + 1 < rows; r += 2) {
-        add_row(r, even);
-        add_row(r + 1, odd);
-      }
-      if (r < rows) add_row(r, even);
-      grad_w[kh * kw_count + kw] += reduce_lanes<T>(even + odd) + scalar_tail;
+  int64_t offset[kTapsPerPass];
+  FASTNN_UNROLL for (int k = 0; k < kTapsPerPass; ++k) {
+    const int64_t tap = kKW > 0 ? k : first + k < taps ? first + k : 0;
+    offset[k] = tap / kw_count * t.dil_h * t.ld_in + tap % kw_count * dil_w;
+  }
+  V acc[kSums];
+  T scalar_tail[kSums];
+  FASTNN_UNROLL for (int k = 0; k < kSums; ++k) acc[k] = V{}, scalar_tail[k] = T(0);
+  for (int64_t r = 0; r < t.rows; ++r) {
+    const T* grad = t.dy + r * cols;
+    const T* row = t.in + r * t.ld_in;
+    for (int64_t c = 0; c < full; c += W) {
+      const V g = load(grad + c);
+      FASTNN_UNROLL for (int k = 0; k < kTapsPerPass; ++k) acc[k] += g * load(row + offset[k] + c);
+      acc[kTapsPerPass] += g;
     }
+    if (vector_tail) {
+      const V g = fresh ? load(grad + cols - W) : V{};
+      FASTNN_UNROLL for (int k = 0; k < kTapsPerPass; ++k) {
+        const V product = g * load(row + offset[k] + cols - W);
+        acc[k] = fresh ? acc[k] + product : acc[k];
+      }
+      acc[kTapsPerPass] += g;
+    } else {
+      for (int64_t c = full; c < cols; ++c) {
+        FASTNN_UNROLL for (int k = 0; k < kTapsPerPass; ++k) scalar_tail[k] += grad[c] * row[offset[k] + c];
+        scalar_tail[kTapsPerPass] += grad[c];
+      }
+    }
+  }
+  for (int k = 0; k < kTapsPerPass && first + k < taps; ++k)
+    t.grad_w[first + k] += reduce_lanes<T>(acc[k]) + scalar_tail[k];
+  if (first == 0 && t.grad_bias != nullptr)
+    *t.grad_bias += reduce_lanes<T>(acc[kTapsPerPass]) + scalar_tail[kTapsPerPass];
+}
+
+template <typename T>
+void depthwise_weight_grad(const DepthwiseGradTaps<T>& t) {
+  if (t.kh_count * t.kw_count == kTapsPerPass && t.kw_count == 3 && t.dil_w == 1)
+    return weight_grad_taps<T, 3, 1>(t, 0);
+  for (int64_t first = 0; first < t.kh_count * t.kw_count; first += kTapsPerPass)
+    weight_grad_taps<T, 0, 0>(t, first);
+}
+
+template <typename T>
+void copy_rows(int64_t rows, int64_t cols, const T* __restrict plane, T* __restrict to, int64_t ld) {
+  for (int64_t h = 0; h < rows; ++h) copy_run(to + h * ld, plane + h * cols, cols);
 }
 
 template <typename T, int NV, int R>
 DepthwiseRowKernel<T> row_kernel() {
-  return {&depthwise_rows<T, NV, R>, NV * Vec<T>::width, &depthwise_weight_grad<T>};
+  return {&depthwise_rows<T, NV, R>, NV * Vec<T>::width, &depthwise_weight_grad<T>, &copy_rows<T>};
 }
 
 }  // namespace
