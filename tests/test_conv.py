@@ -36,6 +36,8 @@ CONV_CASES = [
     (1, 2, 5, 64, 3, (2, 2), (1, 2), (0, 0), (1, 1), 1),     # stride 2 across, no padding: whole vector pairs
     (2, 32, 16, 16, 8, (3, 3), (1, 1), (2, 2), (2, 2), 2),   # implicit GEMM, dilated, grouped
     (1, 16, 34, 34, 8, (3, 3), (1, 1), (1, 1), (1, 1), 1),   # implicit GEMM along the padded rows (vectors of 8, 16)
+    (2, 3, 5, 32, 20, (3, 3), (1, 1), (1, 1), (1, 1), 1),    # 3 input channels: backward input as a few-row implicit forward
+    (2, 16, 6, 33, 2, (3, 3), (1, 1), (1, 1), (1, 1), 1),    # implicit GEMM with few output channels, a partial tile
     (3, 17, 9, 11, 33, (3, 3), (1, 1), (1, 1), (1, 1), 1),   # Winograd: partial tiles, channels short of whole vectors
     (1, 16, 6, 7, 32, (3, 3), (1, 1), (0, 0), (1, 1), 1),    # Winograd without padding: one partial tile row
     (2, 16, 6, 6, 34, (3, 3), (1, 1), (2, 2), (1, 1), 1),    # Winograd, padding past the kernel's reach

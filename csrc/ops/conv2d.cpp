@@ -170,15 +170,19 @@ namespace {
 // and its channel axes swapped. Its GEMM sums over og * KH * KW instead of og,
 // which the micro-kernel runs closer to peak than the col2im form's short sum,
 // but has only in_per_group rows: taken when they fill the register tiles
-// (measured: 32 and 64 channels gain 7-12%, 3 channels lose half).
+// (measured: 32 and 64 channels gain 7-12%; 3 channels in those tiles lost
+// half), or when they are so few that the implicit GEMM's few-row tiles take
+// them (3 channels, 32x32: 30% faster than col2im).
 constexpr int64_t kMinChannelsAsForward = 16;
 
 template <typename T>
 bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
   const int64_t full_h = (s.KH - 1) * s.dil_h - s.pad_h, full_w = (s.KW - 1) * s.dil_w - s.pad_w;
-  if (s.stride_h != 1 || s.stride_w != 1 || s.pointwise() || full_h < 0 || full_w < 0 ||
-      s.in_per_group() < kMinChannelsAsForward)
-    return false;
+  if (s.stride_h != 1 || s.stride_w != 1 || s.pointwise() || full_h < 0 || full_w < 0) return false;
+  const Conv2dShape t{s.N,  s.O,      s.OH,     s.OW,     s.C,      s.KH,     s.KW, 1, 1,
+                      full_h, full_w, s.dil_h, s.dil_w, s.groups, s.H, s.W};
+  const bool few_rows = s.in_per_group() <= kImplicitFewRows && implicit_forward_pays<T>(t);
+  if (s.in_per_group() < kMinChannelsAsForward && !few_rows) return false;
   const int64_t cg = s.in_per_group(), og = s.out_per_group(), taps = s.KH * s.KW;
   T* flipped = thread_scratch(ScratchSlot::op_weights).get<T>(s.O * cg * taps);
   // flipped[g][c][o][kh][kw] = w[g][o][c][KH - 1 - kh][KW - 1 - kw]
@@ -188,8 +192,6 @@ bool backward_input_as_forward(const Conv2dShape& s, const T* dy, const T* w, T*
         const T* from = w + ((g * og + o) * cg + c) * taps;
         std::reverse_copy(from, from + taps, flipped + ((g * cg + c) * og + o) * taps);
       }
-  const Conv2dShape t{s.N,  s.O,      s.OH,     s.OW,     s.C,      s.KH,     s.KW, 1, 1,
-                      full_h, full_w, s.dil_h, s.dil_w, s.groups, s.H, s.W};
   conv2d_forward(t, dy, flipped, static_cast<const T*>(nullptr), dx);
   return true;
 }

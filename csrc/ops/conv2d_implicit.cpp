@@ -40,7 +40,7 @@ struct ImplicitPlan {
   }
 
   explicit ImplicitPlan(const Conv2dShape& s)
-      : kernel(FASTNN_ISA_TABLE(T, active_isa(), implicit_conv)), layout(s) {
+      : kernel(FASTNN_ISA_TABLE(T, active_isa(), implicit_conv).for_rows(s.out_per_group())), layout(s) {
     for (int64_t c = 0; c < s.in_per_group(); ++c)
       for (int64_t kh = 0; kh < s.KH; ++kh)
         for (int64_t kw = 0; kw < s.KW; ++kw) tap_offset.push_back(c * layout.size() + layout.tap(s, kh, kw));
@@ -80,7 +80,7 @@ struct ImplicitPlan {
   // slower).
   static bool pays(const Conv2dShape& s) {
     constexpr int64_t kMinSum = 64;
-    const int64_t width = FASTNN_ISA_TABLE(T, active_isa(), implicit_conv).width;
+    const int64_t width = FASTNN_ISA_TABLE(T, active_isa(), implicit_conv).many_rows.width;
     return !s.pointwise() && s.col_rows() >= kMinSum && wasted(s, width, along_padded_rows(s, width)) * 16 <= s.OW;
   }
 
@@ -144,6 +144,13 @@ bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bia
   return true;
 }
 
+template <typename T>
+bool implicit_forward_pays(const Conv2dShape& s) {
+  return ImplicitPlan<T>::pays(s);
+}
+
+template bool implicit_forward_pays<float>(const Conv2dShape&);
+template bool implicit_forward_pays<double>(const Conv2dShape&);
 template bool implicit_forward<float>(const Conv2dShape&, const float*, const float*, const float*, float*);
 template bool implicit_forward<double>(const Conv2dShape&, const double*, const double*, const double*, double*);
 

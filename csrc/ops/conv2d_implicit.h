@@ -14,6 +14,8 @@ namespace fastnn {
 // this shape; returns false, having done nothing, when it does not.
 template <typename T>
 bool implicit_forward(const Conv2dShape& s, const T* x, const T* w, const T* bias, T* y);
+template <typename T>
+bool implicit_forward_pays(const Conv2dShape& s);
 
 // Where a vector's lanes go in the output plane: lanes [lane, lane + count)
 // to pixels [out, out + count). A vector holds at most two runs (the end of an
@@ -51,6 +53,17 @@ struct ImplicitConvKernel {
   int rows, vectors, width;
 };
 
-FASTNN_DECLARE_ISA_TABLES(ImplicitConvKernel, implicit_conv)
+// Tiles of many output channels (rows) x two vectors, and of at most
+// kImplicitFewRows channels x more vectors: with few channels, a tile as
+// wide loads as many pixels per FMA as rows of its own.
+constexpr int kImplicitFewRows = 3;
+
+template <typename T>
+struct ImplicitConvKernels {
+  ImplicitConvKernel<T> many_rows, few_rows;
+  const ImplicitConvKernel<T>& for_rows(int64_t rows) const { return rows <= few_rows.rows ? few_rows : many_rows; }
+};
+
+FASTNN_DECLARE_ISA_TABLES(ImplicitConvKernels, implicit_conv)
 
 }  // namespace fastnn

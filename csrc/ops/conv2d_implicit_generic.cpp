@@ -1,6 +1,7 @@
 // The implicit-GEMM convolution tiles compiled for generic: 6 rows x 2 vectors
-// of accumulators, within its vector registers.
+// of accumulators (and 3 rows x 4 vectors), within its vector registers.
 #define FASTNN_ISA_NAMESPACE generic
 #define FASTNN_VECTOR_BYTES 16
 #define FASTNN_IMPLICIT_ROWS 6
+#define FASTNN_IMPLICIT_FEW_ROWS_VECTORS 4
 #include "ops/conv2d_implicit_impl.h"

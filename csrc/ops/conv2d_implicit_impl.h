@@ -1,7 +1,9 @@
 // The implicit-GEMM convolution tiles, written once with GCC vector extensions
 // and compiled per ISA: included only by ops/conv2d_implicit_<isa>.cpp after
-// they define FASTNN_ISA_NAMESPACE, FASTNN_VECTOR_BYTES and
-// FASTNN_IMPLICIT_ROWS (the register tile's rows, with two vectors of pixels).
+// they define FASTNN_ISA_NAMESPACE, FASTNN_VECTOR_BYTES, FASTNN_IMPLICIT_ROWS
+// (the register tile's rows, with two vectors of pixels) and
+// FASTNN_IMPLICIT_FEW_ROWS_VECTORS (the vectors of pixels beside
+// kImplicitFewRows rows, for convolutions with that few output channels).
 #include <cstdint>
 #include <utility>
 
@@ -12,9 +14,8 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-constexpr int kVectors = 2;
-
-template <typename T, int ROWS>
+// ROWS of a kernel's kRows (the weights' packing) against kVectors vectors.
+template <typename T, int ROWS, int kRows, int kVectors>
 void implicit_tile(const ImplicitTile<T>& t) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
@@ -24,7 +25,7 @@ void implicit_tile(const ImplicitTile<T>& t) {
   const T* in[kVectors];
   FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) in[v] = t.padded + t.in_offset[v];
   const T* __restrict w = t.w;
-  for (int64_t q = 0; q < t.k; ++q, w += FASTNN_IMPLICIT_ROWS) {
+  for (int64_t q = 0; q < t.k; ++q, w += kRows) {
     const int64_t at = t.tap_offset[q];
     V pixels[kVectors];
     FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) pixels[v] = load(in[v] + at);
@@ -55,24 +56,26 @@ void implicit_tile(const ImplicitTile<T>& t) {
         for (int64_t j = 0; j < run->count; ++j) t.out[i * t.ldy + run->out + j] = tile[i][v][run->lane + j];
 }
 
-template <typename T, int... Rows>
+template <typename T, int kVectors, int... Rows>
 ImplicitConvKernel<T> implicit_kernel(std::integer_sequence<int, Rows...>) {
   ImplicitConvKernel<T> kernel{};
-  ((kernel.tile[Rows + 1] = &implicit_tile<T, Rows + 1>), ...);
-  kernel.rows = FASTNN_IMPLICIT_ROWS;
+  ((kernel.tile[Rows + 1] = &implicit_tile<T, Rows + 1, sizeof...(Rows), kVectors>), ...);
+  kernel.rows = sizeof...(Rows);
   kernel.vectors = kVectors;
   kernel.width = Vec<T>::width;
   return kernel;
 }
 
+template <typename T>
+ImplicitConvKernels<T> implicit_kernels() {
+  return {implicit_kernel<T, 2>(std::make_integer_sequence<int, FASTNN_IMPLICIT_ROWS>{}),
+          implicit_kernel<T, FASTNN_IMPLICIT_FEW_ROWS_VECTORS>(std::make_integer_sequence<int, kImplicitFewRows>{})};
+}
+
 }  // namespace
 
-ImplicitConvKernel<float> implicit_conv_f32() {
-  return implicit_kernel<float>(std::make_integer_sequence<int, FASTNN_IMPLICIT_ROWS>{});
-}
-ImplicitConvKernel<double> implicit_conv_f64() {
-  return implicit_kernel<double>(std::make_integer_sequence<int, FASTNN_IMPLICIT_ROWS>{});
-}
+ImplicitConvKernels<float> implicit_conv_f32() { return implicit_kernels<float>(); }
+ImplicitConvKernels<double> implicit_conv_f64() { return implicit_kernels<double>(); }
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn
