@@ -1,6 +1,8 @@
 """Attention: F.scaled_dot_product_attention (B=8, H=8, E=64; L=256 and 1024;
 causal and not; forward and forward+backward), fastnn vs the NumPy reference vs
-PyTorch, and the peak memory of one forward at L=4096 (fresh process each)."""
+PyTorch, and the peak memory of one forward at L=4096 (fresh process each).
+Then the transformer MLP's GELU (exact and tanh form) on its own table, not in
+the attention rows run_all summarises."""
 import harness  # noqa: I001  (sets the environment first)
 
 import json
@@ -17,6 +19,10 @@ MEMORY_L = 4096
 COLUMNS = [("L", "L", "{}"), ("causal", "causal", "{}"), ("pass", "pass", "{}"), ("fastnn ms", "fastnn_ms", "{:.2f}"),
            ("numpy ms", "numpy_ms", "{:.1f}"), ("torch ms", "torch_ms", "{:.2f}"), ("vs numpy", "vs_numpy", "{:.1f}x"),
            ("vs torch", "vs_torch", "{:.2f}x"), ("max err", "max_err", "{:.1e}")]
+GELU_SHAPES = [(1024, 128), (4096, 1024)]  # train_transformer.py's MLP (64 x 16 tokens, 128 wide); a large one
+GELU_COLUMNS = [("shape", "shape", "{}"), ("form", "form", "{}"), ("pass", "pass", "{}"),
+                ("fastnn ms", "fastnn_ms", "{:.3f}"), ("numpy ms", "numpy_ms", "{:.2f}"), ("torch ms", "torch_ms", "{:.3f}"),
+                ("vs numpy", "vs_numpy", "{:.1f}x"), ("vs torch", "vs_torch", "{:.2f}x"), ("max err", "max_err", "{:.1e}")]
 MEMORY_COLUMNS = [("system", "system", "{}"), ("peak growth MiB", "peak_mib", "{:.0f}"),
                   ("output MiB", "output_mib", "{:.0f}"), ("working MiB", "working_mib", "{:.0f}"),
                   ("L x L scores MiB", "scores_mib", "{:.0f}")]
@@ -82,6 +88,37 @@ def bench_case(length, causal, backward, args, torch):
     return row
 
 
+def gelu_case(shape, form, backward, args, torch):
+    x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
+    ones = np.ones_like(x)
+    tx = fastnn.tensor(x, requires_grad=backward)
+
+    def ours():
+        if not backward:
+            with fastnn.no_grad():
+                return F.gelu(tx, approximate=form)
+        tx.grad = None
+        F.gelu(tx, approximate=form).backward(fastnn.tensor(ones))
+    fns = {"fastnn": ours, "numpy": (lambda: reference.gelu_backward(x, ones, form)) if backward
+           else (lambda: reference.gelu(x, form))}
+    if torch is not None:
+        xx = torch.tensor(x, requires_grad=backward)
+        dd = torch.ones(shape)
+
+        def theirs():
+            if not backward:
+                with torch.no_grad():
+                    return torch.nn.functional.gelu(xx, approximate=form)
+            xx.grad = None
+            torch.nn.functional.gelu(xx, approximate=form).backward(dd)
+        fns["torch"] = theirs
+    times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
+    row = harness.timing_row(times, shape=shape, form=form, **{"pass": "fwd+bwd" if backward else "fwd"})
+    if not backward:
+        row["max_err"] = harness.max_error(ours(), reference.gelu(x.astype(np.float64), form))
+    return row
+
+
 def memory_worker(system, threads):
     q, k, v = inputs(MEMORY_L)
     if system == "torch":
@@ -114,6 +151,10 @@ def run(args, torch):
             for backward in (False, True)]
     harness.print_table(f"scaled_dot_product_attention, B={B} H={H} E={E}, float32, {args.threads} thread(s); "
                         "ratios > 1 mean fastnn is faster", rows, COLUMNS)
+    gelu = [gelu_case(shape, form, backward, args, torch) for shape in GELU_SHAPES[:1 if args.quick else 2]
+            for form in ("none", "tanh") for backward in (False, True)]
+    harness.print_table(f"GELU, float32, {args.threads} thread(s) (the NumPy reference takes math.erf element by "
+                        "element); ratios > 1 mean fastnn is faster", gelu, GELU_COLUMNS)
     if not args.quick:
         memory = memory_rows(args, torch)
         harness.print_table(f"one forward at L={MEMORY_L}: peak resident-set growth (fresh process); working = "

@@ -292,6 +292,29 @@ def test_gelu_kernel_matches_reference(each_isa):
         np.testing.assert_allclose(_C.gelu_forward(x32, approximate), reference.gelu(x, approximate), atol=1e-5)
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+def test_gelu_float32_kernel_within_a_few_ulp(each_isa, approximate):
+    # float32 runs on a fitted erf (and fast exp / tanh), not libm: over a dense
+    # grid, at the fit's joins (|x| / sqrt(2) = 0.9 and 4) and at special values,
+    # within a few float32 ulp of the float64 reference, NaN and inf included.
+    joins = np.array([0.9, 4.0, 3.92]) * np.sqrt(2)
+    specials = [0.0, -0.0, 1e-30, -1e-30, 1e-3, np.inf, -np.inf, np.nan, 30.0, -30.0]
+    x = np.concatenate([np.linspace(-12, 12, 240_001), joins, -joins, np.nextafter(joins, 0), specials])
+    x = x.astype(np.float32)
+    wide = x.astype(np.float64)
+    with np.errstate(invalid="ignore", over="ignore"):
+        want = reference.gelu(wide, approximate)
+        want_grad = reference.gelu_backward(wide, np.ones_like(wide), approximate)
+    got = _C.gelu_forward(x, approximate).astype(np.float64)
+    got_grad = _C.gelu_backward(x, np.ones_like(x), approximate).astype(np.float64)
+    scale = np.maximum(np.abs(wide), 1.0)
+    for value, expected in ((got, want), (got_grad, want_grad)):
+        np.testing.assert_array_equal(np.isnan(value), np.isnan(expected))
+        finite = np.isfinite(expected)
+        np.testing.assert_array_equal(value[~finite & ~np.isnan(expected)], expected[~finite & ~np.isnan(expected)])
+        assert np.max(np.abs(value[finite] - expected[finite]) / scale[finite]) < 5e-7
+
+
 def test_matmul_uses_active_isa_through_tensor_api(each_isa):
     a = fastnn.randn(33, 65, dtype=np.float64)
     b = fastnn.randn(65, 17, dtype=np.float64)

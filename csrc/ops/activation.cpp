@@ -1,8 +1,8 @@
 #include "ops/activation.h"
 
-#include <cmath>
-
+#include "core/cpu.h"
 #include "core/parallel.h"
+#include "ops/activation_rows.h"
 
 namespace fastnn {
 namespace {
@@ -10,40 +10,20 @@ namespace {
 // Elementwise loops this short run faster on one thread than on a team.
 constexpr int64_t kParallelMinElements = 1 << 15;
 
-template <typename T>
-struct Gelu {
-  static constexpr T kInvSqrt2 = T(0.70710678118654752440);
-  static constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
-  static constexpr T kSqrt2OverPi = T(0.79788456080286535588);
-  static constexpr T kCubic = T(0.044715);
-
-  static T value(T x, bool tanh_approx) {
-    if (tanh_approx) return T(0.5) * x * (T(1) + std::tanh(kSqrt2OverPi * (x + kCubic * x * x * x)));
-    return T(0.5) * x * (T(1) + std::erf(x * kInvSqrt2));
-  }
-
-  static T derivative(T x, bool tanh_approx) {
-    if (tanh_approx) {
-      const T t = std::tanh(kSqrt2OverPi * (x + kCubic * x * x * x));
-      return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * kSqrt2OverPi * (T(1) + 3 * kCubic * x * x);
-    }
-    return T(0.5) * (T(1) + std::erf(x * kInvSqrt2)) + x * kInvSqrt2Pi * std::exp(T(-0.5) * x * x);
-  }
-};
-
 }  // namespace
 
 template <typename T>
 void gelu_forward(int64_t n, const T* x, T* y, bool tanh_approx) {
-  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) y[i] = Gelu<T>::value(x[i], tanh_approx);
-  });
+  const ActivationKernels<T> rows = FASTNN_ISA_TABLE(T, active_isa(), activation_rows);
+  parallel_ranges(n, 1, kParallelMinElements,
+                  [&](int64_t begin, int64_t end) { rows.gelu(end - begin, x + begin, y + begin, tanh_approx); });
 }
 
 template <typename T>
 void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) {
+  const ActivationKernels<T> rows = FASTNN_ISA_TABLE(T, active_isa(), activation_rows);
   parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], tanh_approx);
+    rows.gelu_backward(end - begin, x + begin, dy + begin, dx + begin, tanh_approx);
   });
 }
 

@@ -1,0 +1,70 @@
+// The GELU loops, written once and compiled per ISA: included only by
+// ops/activation_rows_<isa>.cpp after they define FASTNN_ISA_NAMESPACE.
+#include <cmath>
+#include <cstdint>
+
+#include "ops/activation_rows.h"
+#include "ops/fast_math.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NAMESPACE {
+namespace {
+
+// float: fast_math's branch-free erf, exp and tanh, so the loops vectorise
+// (libm's erff is a scalar call: GELU took 4 ns an element); double keeps
+// libm (the gradcheck dtype).
+inline float erf_of(float x) { return erf_fast(x); }
+inline double erf_of(double x) { return std::erf(x); }
+inline float gaussian(float x) { return exp_nonpositive(-0.5f * x * x); }
+inline double gaussian(double x) { return std::exp(-0.5 * x * x); }
+
+template <typename T>
+struct Gelu {
+  static constexpr T kInvSqrt2 = T(0.70710678118654752440);
+  static constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
+  static constexpr T kSqrt2OverPi = T(0.79788456080286535588);
+  static constexpr T kCubic = T(0.044715);
+
+  static T value(T x, bool tanh_approx) {
+    if (tanh_approx) return T(0.5) * x * (T(1) + tanh_fast(kSqrt2OverPi * (x + kCubic * x * x * x)));
+    return T(0.5) * x * (T(1) + erf_of(x * kInvSqrt2));
+  }
+
+  static T derivative(T x, bool tanh_approx) {
+    if (tanh_approx) {
+      const T t = tanh_fast(kSqrt2OverPi * (x + kCubic * x * x * x));
+      return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * kSqrt2OverPi * (T(1) + 3 * kCubic * x * x);
+    }
+    return T(0.5) * (T(1) + erf_of(x * kInvSqrt2)) + x * kInvSqrt2Pi * gaussian(x);
+  }
+};
+
+// Each form's loop is a function of its own on restrict pointers: one
+// straight-line body the compiler vectorises.
+template <typename T, bool kTanh>
+void gelu_values(int64_t n, const T* __restrict x, T* __restrict y) {
+  for (int64_t i = 0; i < n; ++i) y[i] = Gelu<T>::value(x[i], kTanh);
+}
+
+template <typename T, bool kTanh>
+void gelu_gradients(int64_t n, const T* __restrict x, const T* __restrict dy, T* __restrict dx) {
+  for (int64_t i = 0; i < n; ++i) dx[i] = dy[i] * Gelu<T>::derivative(x[i], kTanh);
+}
+
+template <typename T>
+void gelu(int64_t n, const T* x, T* y, bool tanh_approx) {
+  (tanh_approx ? gelu_values<T, true> : gelu_values<T, false>)(n, x, y);
+}
+
+template <typename T>
+void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) {
+  (tanh_approx ? gelu_gradients<T, true> : gelu_gradients<T, false>)(n, x, dy, dx);
+}
+
+}  // namespace
+
+ActivationKernels<float> activation_rows_f32() { return {&gelu<float>, &gelu_backward<float>}; }
+ActivationKernels<double> activation_rows_f64() { return {&gelu<double>, &gelu_backward<double>}; }
+
+}  // namespace FASTNN_ISA_NAMESPACE
+}  // namespace fastnn
