@@ -3,6 +3,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+def adam_step(param: np.ndarray, grad: np.ndarray, exp_avg: object, exp_avg_sq: object, max_exp_avg_sq: object, lr: float, beta1: float, beta2: float, eps: float, weight_decay: float, decoupled: bool, amsgrad: bool, maximize: bool, step: int) -> None:
+    """One torch.optim.Adam (decoupled: AdamW) step of param and its moments, in place."""
+
 def adaptive_avg_pool2d_backward(grad_output: np.ndarray, input_shape: Sequence[int]) -> np.ndarray:
     """Gradient of adaptive_avg_pool2d_forward."""
 
@@ -89,6 +92,9 @@ def set_isa(name: str) -> None:
 
 def set_num_threads(n: int) -> None:
     """Sets the threads the kernels use (n >= 1)."""
+
+def sgd_step(param: np.ndarray, grad: np.ndarray, momentum_buffer: object, lr: float, momentum: float, dampening: float, weight_decay: float, nesterov: bool, maximize: bool, first: bool) -> None:
+    """One torch.optim.SGD step of param (and its momentum buffer), in place."""
 
 def softmax_backward(output: np.ndarray, grad_output: np.ndarray, dim: int, log: bool = False) -> np.ndarray:
     """Input gradient of softmax_forward from its output."""

@@ -344,3 +344,35 @@ def layer_norm(x, weight=None, bias=None, eps=1e-5):
 
 def embedding(indices, weight):
     return weight[indices]
+
+
+def sgd_step(param, grad, buf, lr, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False):
+    """torch.optim.SGD's update of (param, momentum buffer or None), as new arrays."""
+    param = param.copy()
+    grad = -grad if maximize else grad
+    if weight_decay:
+        grad = grad + weight_decay * param
+    if momentum:
+        buf = grad.copy() if buf is None else buf * momentum + (1 - dampening) * grad
+        grad = grad + momentum * buf if nesterov else buf
+    param -= param.dtype.type(lr) * grad
+    return param, buf
+
+
+def adam_step(param, grad, m, v, v_max, step, lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0,
+              decoupled=False, amsgrad=False, maximize=False):
+    """torch.optim.Adam's (decoupled: AdamW's) update of (param, m, v, v_max), as new arrays."""
+    beta1, beta2 = betas
+    param = param.copy()
+    grad = -grad if maximize else grad
+    if weight_decay and decoupled:
+        param *= param.dtype.type(1 - lr * weight_decay)
+    elif weight_decay:
+        grad = grad + weight_decay * param
+    m = m * beta1 + (1 - beta1) * grad
+    v = v * beta2 + (1 - beta2) * grad * grad
+    if amsgrad:
+        v_max = np.maximum(v_max, v)
+    denom = np.sqrt(v_max if amsgrad else v) / math.sqrt(1 - beta2 ** step) + eps
+    param -= param.dtype.type(lr / (1 - beta1 ** step)) * (m / denom)
+    return param, m, v, v_max

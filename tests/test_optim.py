@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import fastnn
-from fastnn import nn, optim
+from fastnn import _C, nn, optim, reference
 
 
 def _param(values):
@@ -181,3 +181,81 @@ def test_training_reduces_loss():
         loss.backward()
         opt.step()
     assert loss.item() < 1e-4
+
+
+SGD_SETTINGS = [dict(lr=0.1), dict(lr=0.05, momentum=0.9), dict(lr=0.05, momentum=0.9, dampening=0.3, weight_decay=0.01),
+                dict(lr=0.02, momentum=0.8, nesterov=True, maximize=True)]
+ADAM_SETTINGS = [dict(lr=1e-3), dict(lr=1e-2, betas=(0.8, 0.99), weight_decay=0.1),
+                 dict(lr=1e-2, weight_decay=0.1, decoupled=True, amsgrad=True), dict(lr=3e-3, maximize=True, eps=1e-6)]
+
+
+def _arrays(dtype, count, n=1000, seed=0):
+    g = np.random.default_rng(seed)
+    return [g.standard_normal(n).astype(dtype) for _ in range(count)]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("settings", SGD_SETTINGS)
+def test_sgd_step_kernel_matches_reference_bitwise(dtype, settings):
+    # The same operations in the same order as the NumPy reference: equal bits,
+    # over three steps (the first sets the momentum buffer).
+    param, *grads = _arrays(dtype, 4)
+    want_param, want_buf = param, None
+    buf = np.empty_like(param) if settings.get("momentum") else None
+    for step, grad in enumerate(grads):
+        want_param, want_buf = reference.sgd_step(want_param, grad, want_buf, **settings)
+        full = dict(momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, maximize=False) | settings
+        _C.sgd_step(param, grad, buf, full["lr"], full["momentum"], full["dampening"], full["weight_decay"],
+                    full["nesterov"], full["maximize"], step == 0)
+        np.testing.assert_array_equal(param, want_param)
+        if buf is not None:
+            np.testing.assert_array_equal(buf, want_buf)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("settings", ADAM_SETTINGS)
+def test_adam_step_kernel_matches_reference_bitwise(dtype, settings):
+    param, *grads = _arrays(dtype, 4, seed=1)
+    zeros = [np.zeros_like(param) for _ in range(3)]
+    m, v, v_max = zeros
+    want = (param, *[z.copy() for z in zeros])
+    full = dict(betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, decoupled=False, amsgrad=False,
+                maximize=False) | settings
+    for step, grad in enumerate(grads, 1):
+        want = reference.adam_step(want[0], grad, *want[1:], step, **settings)
+        _C.adam_step(param, grad, m, v, v_max if full["amsgrad"] else None, full["lr"], *full["betas"], full["eps"],
+                     full["weight_decay"], full["decoupled"], full["amsgrad"], full["maximize"], step)
+        for got, expected in zip((param, m, v), want):
+            np.testing.assert_array_equal(got, expected)
+
+
+def test_optimizer_steps_keep_nan_and_inf_where_numpy_would():
+    # 0 * inf would turn a parameter without weight decay to NaN.
+    p = nn.Parameter(fastnn.tensor(np.array([np.inf, 1.0, np.nan], np.float32)))
+    for opt in (optim.SGD([p], lr=0.1, momentum=0.9), optim.Adam([p], lr=0.1)):
+        p.grad = fastnn.tensor(np.array([1.0, np.nan, 1.0], np.float32))
+        opt.step()
+    values = p.detach().numpy()
+    assert np.isnan(values[1]) and np.isnan(values[2]) and values[0] == np.inf
+
+
+@pytest.mark.parametrize("call,match", [
+    (lambda p, g: _C.sgd_step(p, g[:3], None, 0.1, 0.0, 0.0, 0.0, False, False, True), "grad"),
+    (lambda p, g: _C.sgd_step(p, g.astype(np.float64), None, 0.1, 0.0, 0.0, 0.0, False, False, True), "dtype"),
+    (lambda p, g: _C.sgd_step(p, g, None, 0.1, 0.9, 0.0, 0.0, False, False, True), "momentum_buffer"),
+    (lambda p, g: _C.sgd_step(p, g, np.zeros(2, np.float32), 0.1, 0.9, 0.0, 0.0, False, False, True), "momentum_buffer"),
+    (lambda p, g: _C.sgd_step(p, g, [0.0] * 4, 0.1, 0.9, 0.0, 0.0, False, False, True), "momentum_buffer"),
+    (lambda p, g: _C.adam_step(p, g, None, None, None, 0.1, 0.9, 0.99, 1e-8, 0.0, False, False, False, 1), "exp_avg"),
+    (lambda p, g: _C.adam_step(p, g, g.copy(), g.copy(), None, 0.1, 0.9, 0.99, 1e-8, 0.0, False, True, False, 1),
+     "max_exp_avg_sq"),
+    (lambda p, g: _C.adam_step(p, g, g.copy(), g.copy(), None, 0.1, 0.9, 0.99, 1e-8, 0.0, False, False, False, 0),
+     "step"),
+])
+def test_optimizer_step_kernels_reject_bad_input_before_any_work(call, match):
+    p, g = np.ones(4, np.float32), np.ones(4, np.float32)
+    with pytest.raises((ValueError, TypeError), match=match):
+        call(p, g)
+    assert (p == 1).all()
+    p.flags.writeable = False
+    with pytest.raises(ValueError, match="param"):
+        _C.sgd_step(p, g, None, 0.1, 0.0, 0.0, 0.0, False, False, True)

@@ -11,4 +11,5 @@ void bind_softmax(pybind11::module_& m);
 void bind_rnn(pybind11::module_& m);
 void bind_attention(pybind11::module_& m);
 void bind_norm(pybind11::module_& m);
+void bind_optim(pybind11::module_& m);
 }  // namespace fastnn::bindings

@@ -67,4 +67,5 @@ PYBIND11_MODULE(_C, m) {
   fastnn::bindings::bind_rnn(m);
   fastnn::bindings::bind_attention(m);
   fastnn::bindings::bind_norm(m);
+  fastnn::bindings::bind_optim(m);
 }

@@ -1,7 +1,6 @@
-import math
-
 import numpy as np
 
+from .. import _C
 from .optimizer import Optimizer
 
 
@@ -37,13 +36,6 @@ class Adam(Optimizer):
                                       amsgrad=amsgrad, maximize=maximize))
 
     def _update(self, param, grad, group, state):
-        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
-        if group["maximize"]:
-            grad = -grad
-        if wd and self.decoupled_weight_decay:
-            param.data *= param.dtype.type(1 - lr * wd)
-        elif wd:
-            grad = grad + wd * param.data
         if not state:
             state["step"] = 0
             state["exp_avg"] = np.zeros_like(param.data)
@@ -51,17 +43,10 @@ class Adam(Optimizer):
             if group["amsgrad"]:
                 state["max_exp_avg_sq"] = np.zeros_like(param.data)
         state["step"] += 1
-        step, m, v = state["step"], state["exp_avg"], state["exp_avg_sq"]
-        m *= beta1
-        m += (1 - beta1) * grad
-        v *= beta2
-        v += (1 - beta2) * grad * grad
-        if group["amsgrad"]:
-            np.maximum(state["max_exp_avg_sq"], v, out=state["max_exp_avg_sq"])
-            v = state["max_exp_avg_sq"]
-        bias1, bias2 = 1 - beta1 ** step, 1 - beta2 ** step
-        denom = np.sqrt(v) / math.sqrt(bias2) + eps
-        param.data -= param.dtype.type(lr / bias1) * (m / denom)
+        beta1, beta2 = group["betas"]
+        _C.adam_step(param.data, grad, state["exp_avg"], state["exp_avg_sq"], state.get("max_exp_avg_sq"),
+                     group["lr"], beta1, beta2, group["eps"], group["weight_decay"], self.decoupled_weight_decay,
+                     group["amsgrad"], group["maximize"], state["step"])
 
 
 class AdamW(Adam):

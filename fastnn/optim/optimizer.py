@@ -97,6 +97,9 @@ class Optimizer:
                 if isinstance(item, np.ndarray) and item.shape != params[int(key)].shape:
                     raise ValueError(f"state '{name}' of parameter {key} has shape {item.shape}, "
                                      f"parameter has {params[int(key)].shape}")
+            for name, item in value.items():  # the update kernels take moments in the parameter's dtype
+                if isinstance(item, np.ndarray) and item.shape == params[int(key)].shape:
+                    value[name] = item.astype(params[int(key)].dtype, copy=False)
         self.state = {id(params[int(k)]): v for k, v in state.items()}
         for own, loaded in zip(self.param_groups, groups):
             own.update({k: v for k, v in loaded.items() if k != "params"})

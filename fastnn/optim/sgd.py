@@ -1,5 +1,6 @@
 import numpy as np
 
+from .. import _C
 from .optimizer import Optimizer
 
 
@@ -31,17 +32,9 @@ class SGD(Optimizer):
                                       weight_decay=weight_decay, nesterov=nesterov, maximize=maximize))
 
     def _update(self, param, grad, group, state):
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + group["weight_decay"] * param.data
         momentum = group["momentum"]
-        if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = state["momentum_buffer"] = np.array(grad, copy=True)
-            else:
-                buf *= momentum
-                buf += (1 - group["dampening"]) * grad
-            grad = grad + momentum * buf if group["nesterov"] else buf
-        param.data -= param.dtype.type(group["lr"]) * grad
+        first = momentum != 0 and "momentum_buffer" not in state
+        if first:
+            state["momentum_buffer"] = np.empty_like(param.data)
+        _C.sgd_step(param.data, grad, state["momentum_buffer"] if momentum else None, group["lr"], momentum,
+                    group["dampening"], group["weight_decay"], group["nesterov"], group["maximize"], first)
