@@ -159,10 +159,21 @@ def layer_norm_backward_call(g, d, dtype):
     return _C.layer_norm_backward, (x, w, mean, rstd, np.ones_like(out)), {}
 
 
+def sgd_step_call(g, d, dtype):
+    param, grad, buf = arrays(g, dtype, (d[0], d[1]), (d[0], d[1]), (d[0], d[1]))
+    return _C.sgd_step, (param, grad, buf, 0.1, 0.9, 0.1, 0.01, True, False, False), {}
+
+
+def adam_step_call(g, d, dtype):
+    param, grad, m, v, v_max = arrays(g, dtype, *[(d[0], d[1])] * 5)
+    return _C.adam_step, (param, grad, m, np.abs(v), np.abs(v_max), 1e-3, 0.9, 0.999, 1e-8, 0.01, True, True, False,
+                          d[2] + 1), {}
+
+
 CALLS = [gemm_call, relu_call, relu_backward_call, gelu_call, softmax_call, softmax_backward_call, conv_call,
          conv_backward_input_call, conv_backward_weight_call, max_pool_call, max_pool_backward_call, avg_pool_call,
          avg_pool_backward_call, adaptive_call, adaptive_backward_call, rnn_call, rnn_backward_call, attention_call,
-         attention_backward_call, layer_norm_call, layer_norm_backward_call]
+         attention_backward_call, layer_norm_call, layer_norm_backward_call, sgd_step_call, adam_step_call]
 DIMS = st.lists(st.integers(0, 5), min_size=5, max_size=5)
 
 
