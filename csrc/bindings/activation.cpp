@@ -13,8 +13,6 @@ bool parse_approximate(const std::string& approximate) {
   throw py::value_error("gelu: approximate must be 'none' or 'tanh', got '" + approximate + "'");
 }
 
-std::vector<py::ssize_t> shape_of(const py::array& a) { return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()); }
-
 // out = f(x), elementwise: validates x, allocates out, and calls
 // kernel(n, x, out) for x's dtype with the GIL released.
 template <typename Kernel>

@@ -8,8 +8,6 @@
 namespace fastnn::bindings {
 namespace {
 
-std::vector<py::ssize_t> shape_of(const py::array& a) { return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()); }
-
 // param writable; grad and each present state array of param's dtype and
 // shape (states writable too), so that one element count covers them all.
 void check_step(const char* fn, const py::array& param, const py::array& grad,

@@ -25,12 +25,10 @@ Axis split_at(const py::array& a, int64_t dim) {
   return axis;
 }
 
-std::vector<py::ssize_t> dims(const py::array& a) { return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()); }
-
 py::array forward(const py::array& x, int64_t dim, bool log) {
   check_float_array(x, "input");
   const Axis axis = split_at(x, dim);
-  py::array y = new_array(x.dtype(), dims(x));
+  py::array y = new_array(x.dtype(), shape_of(x));
   dispatch_float(x, [&](auto zero) {
     using T = decltype(zero);
     const T* px = static_cast<const T*>(x.data());
@@ -46,9 +44,9 @@ py::array backward(const py::array& y, const py::array& dy, int64_t dim, bool lo
   check_float_array(y, "output");
   check_float_array(dy, "grad_output");
   check_same_dtype(y, "output", dy, "grad_output");
-  check_shape(dy, "grad_output", dims(y));
+  check_shape(dy, "grad_output", shape_of(y));
   const Axis axis = split_at(y, dim);
-  py::array dx = new_array(y.dtype(), dims(y));
+  py::array dx = new_array(y.dtype(), shape_of(y));
   dispatch_float(y, [&](auto zero) {
     using T = decltype(zero);
     const T* pyv = static_cast<const T*>(y.data());

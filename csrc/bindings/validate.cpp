@@ -100,6 +100,7 @@ std::string dims_str(const std::vector<int64_t>& dims) {
 }
 
 std::vector<int64_t> dims_of(const py::array& a) { return std::vector<int64_t>(a.shape(), a.shape() + a.ndim()); }
+std::vector<py::ssize_t> shape_of(const py::array& a) { return std::vector<py::ssize_t>(a.shape(), a.shape() + a.ndim()); }
 
 void check_window_size(const std::string& fn, const char* what, Pair size) {
   if (size.first <= 0 || size.second <= 0 || size.first > kMaxWindow || size.second > kMaxWindow)

@@ -34,6 +34,7 @@ using Pair = std::pair<int64_t, int64_t>;
 std::string pair_str(const Pair& p);
 std::string dims_str(const std::vector<int64_t>& dims);
 std::vector<int64_t> dims_of(const py::array& a);
+std::vector<py::ssize_t> shape_of(const py::array& a);  // for check_shape and new arrays
 // Window hyper-parameters and user-given sizes are bounded, so that no size
 // arithmetic in a kernel can overflow 64 bits.
 constexpr int64_t kMaxWindow = int64_t(1) << 24;
