@@ -1,6 +1,6 @@
 #pragma once
 // GELU over a run of values, per ISA (each compiled with its own flags in its
-// own namespace): float through fast_math's branch-free erf, exp and tanh, so
+// own namespace): float through fast_math's branch-free normal CDF and tanh, so
 // that the loops vectorise to the ISA's width; double through libm.
 #include <cstdint>
 

@@ -10,24 +10,15 @@ namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
 
-// float: fast_math's branch-free erf, exp and tanh, so the loops vectorise
-// (libm's erff is a scalar call: GELU took 4 ns an element); double keeps
-// libm (the gradcheck dtype).
-inline float erf_of(float x) { return erf_fast(x); }
-inline double erf_of(double x) { return std::erf(x); }
-inline float gaussian(float x) { return exp_nonpositive(-0.5f * x * x); }
-inline double gaussian(double x) { return std::exp(-0.5 * x * x); }
-
 template <typename T>
 struct Gelu {
-  static constexpr T kInvSqrt2 = T(0.70710678118654752440);
   static constexpr T kInvSqrt2Pi = T(0.39894228040143267794);
   static constexpr T kSqrt2OverPi = T(0.79788456080286535588);
   static constexpr T kCubic = T(0.044715);
 
   static T value(T x, bool tanh_approx) {
     if (tanh_approx) return T(0.5) * x * (T(1) + tanh_fast(kSqrt2OverPi * (x + kCubic * x * x * x)));
-    return T(0.5) * x * (T(1) + erf_of(x * kInvSqrt2));
+    return x * normal_cdf_fast(x).cdf;
   }
 
   static T derivative(T x, bool tanh_approx) {
@@ -35,7 +26,8 @@ struct Gelu {
       const T t = tanh_fast(kSqrt2OverPi * (x + kCubic * x * x * x));
       return T(0.5) * (T(1) + t) + T(0.5) * x * (T(1) - t * t) * kSqrt2OverPi * (T(1) + 3 * kCubic * x * x);
     }
-    return T(0.5) * (T(1) + erf_of(x * kInvSqrt2)) + x * kInvSqrt2Pi * gaussian(x);
+    const auto phi = normal_cdf_fast(x);
+    return phi.cdf + x * kInvSqrt2Pi * phi.gaussian;
   }
 };
 
