@@ -11,7 +11,6 @@
 #include "core/parallel.h"
 #include "core/scratch.h"
 #include "gemm/gemm.h"
-#include "ops/reduce.h"
 #include "ops/rnn_gates.h"
 #include "core/transpose.h"
 
@@ -229,10 +228,17 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   // units (as forward): their gate gradients over the batch, a barrier (the
   // next product needs every unit's), then their columns of dh_prev = gh W_hh,
   // which only that thread reads next. The same bits on any thread count.
+  // The bias gradients are the gate gradients summed over every (t, b): each
+  // thread adds its units' as it writes them, while they are in L1.
   const auto row = gates_for<T>(active_isa()).backward[static_cast<int>(s.mode)];
+  const int64_t gate_count = rnn_gates(s.mode);
   PhasedTeam team(step_threads(double(B) * G * H, H));
   team.run([&](int thread) {
     const auto [u0, u1] = units_of(H, team.threads(), thread);
+    auto add_units = [&, u0 = u0, u1 = u1](const T* gate_row, T* sums) {
+      for (int64_t g = 0; g < gate_count; ++g)
+        for (int64_t u = u0; u < u1; ++u) sums[g * H + u] += gate_row[g * H + u];
+    };
     const int64_t r0 = TB * thread / team.threads(), r1 = TB * (thread + 1) / team.threads();
     team.work([&] {
       for (int64_t r = r0; r < r1; ++r) {  // row (t, b) of the states, in step t's [h_prev x_t]
@@ -251,6 +257,9 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
       };
       start(dh_n, dh);
       if (lstm) start(dc_n, dc);
+      for (T* sums : {db_ih, gru ? db_hh : nullptr})
+        if (sums)
+          for (int64_t g = 0; g < gate_count; ++g) std::fill(sums + g * H + u0, sums + g * H + u1, T(0));
     });
     for (int64_t i = s.T - 1; i >= 0; --i) {
       const int64_t t = step_at(s, i), prev = step_at(s, i - 1);
@@ -265,6 +274,8 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
           row(u1 - u0, H, dh_total + b * H + u0, y + at + u0, h_prev + b * H + u0, extra + at + u0,
               c_prev ? c_prev + b * H + u0 : nullptr, gates + (t * B + b) * G + u0, dc + b * H + u0,
               gx + b * ld_g + u0, gru ? gh + b * ld_g + u0 : nullptr, dh_direct + b * H + u0);
+          if (db_ih) add_units(gx + b * ld_g, db_ih);
+          if (db_hh && gru) add_units(gh + b * ld_g, db_hh);
         }
       });
       team.work([&] {
@@ -289,11 +300,7 @@ void rnn_backward(const RnnShape& s, const T* x, const T* h0, const T* c0, const
   std::copy(dh, dh + BH, dh0);
   if (lstm) std::copy(dc, dc + BH, dc0);
   gemm<T>(false, false, TB, s.I, G, T(1), dgx, ld_g, w_ih, s.I, T(0), dx, s.I);  // dx = dgx W_ih
-  if (db_ih) column_sums(TB, G, db_ih, [&](int64_t r, int64_t c) { return dgx[r * ld_g + c]; });
-  if (db_hh && gru)
-    column_sums(TB, G, db_hh, [&](int64_t r, int64_t c) { return dgh_all[r * ld_g + c]; });
-  else if (db_hh)  // both biases enter as one sum: the same gradient
-    std::copy(db_ih, db_ih + G, db_hh);
+  if (db_hh && !gru) std::copy(db_ih, db_ih + G, db_hh);  // both biases enter as one sum: the same gradient
 }
 
 #define FASTNN_INSTANTIATE_RNN(T)                                                                         \
