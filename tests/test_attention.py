@@ -148,6 +148,19 @@ def test_multihead_attention_gradcheck_and_weights():
                                                             "out_proj.bias"]
 
 
+def test_split_and_merge_heads_match_reshapes_and_gradcheck():
+    from fastnn.ops.attention import merge_heads, split_heads
+    x = rng(2).standard_normal((2, 3, 3 * 2 * 4))  # (N, L, parts * heads * d)
+    parts = split_heads(fastnn.tensor(x), 3, 2)
+    want = x.reshape(2, 3, 3, 2, 4).transpose(2, 0, 3, 1, 4)
+    for part, expected in zip(parts, want):
+        np.testing.assert_array_equal(part.data, expected)
+        np.testing.assert_array_equal(merge_heads(part).data, expected.transpose(0, 2, 1, 3).reshape(2, 3, 8))
+    # every part's gradient lands in its own columns; a part left unused gives zeros there
+    gradcheck(lambda t: split_heads(t, 3, 2)[0] * 2 + split_heads(t, 3, 2)[2], [x])
+    gradcheck(lambda t: merge_heads(split_heads(t, 3, 2)[1]), [x])
+
+
 @pytest.mark.parametrize("call, message", [
     (lambda q, k, v: F.scaled_dot_product_attention(q, k[:1], v[:1]), "batch and head"),
     (lambda q, k, v: F.scaled_dot_product_attention(q, k[..., :3], v), "embedding sizes"),

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import functional as F
-from ..ops.attention import additive_mask
+from ..ops.attention import additive_mask, merge_heads, split_heads
 from ..ops.common import _data
 from . import init
 from .layers import Linear
@@ -71,11 +71,6 @@ class MultiheadAttention(Module):
         bias = None if self.in_proj_bias is None else self.in_proj_bias[part * e:(part + 1) * e]
         return F.linear(x, self.in_proj_weight[part * e:(part + 1) * e], bias)
 
-    def _heads(self, x):
-        """(N, L, E) -> (N, H, L, head_dim)."""
-        n, length, _ = x.shape
-        return x.reshape(n, length, self.num_heads, self.head_dim).permute(0, 2, 1, 3)
-
     def _merged_mask(self, attn_mask, key_padding_mask, n, lq, lk, dtype):
         """Both masks as one additive float array broadcastable to (N, H, L, S), or None."""
         merged = None
@@ -115,13 +110,10 @@ class MultiheadAttention(Module):
             raise ValueError(f"MultiheadAttention: batch or key length of query {tuple(query.shape)}, key "
                              f"{tuple(key.shape)} and value {tuple(value.shape)} do not match")
         n, lq, lk = q.shape[0], q.shape[1], k.shape[1]
-        if self_attention:
-            e = self.embed_dim
-            qkv = F.linear(q, self.in_proj_weight, self.in_proj_bias)
-            q, k, v = qkv[..., :e], qkv[..., e:2 * e], qkv[..., 2 * e:]
+        if self_attention:  # one projection, cut into q, k and v heads (N, H, L, head_dim) by one op
+            q, k, v = split_heads(F.linear(q, self.in_proj_weight, self.in_proj_bias), 3, self.num_heads)
         else:
-            q, k, v = self._project(q, 0), self._project(k, 1), self._project(v, 2)
-        q, k, v = self._heads(q), self._heads(k), self._heads(v)
+            q, k, v = [split_heads(self._project(x, part), 1, self.num_heads)[0] for part, x in enumerate((q, k, v))]
         mask = self._merged_mask(attn_mask, key_padding_mask, n, lq, lk, q.dtype)
         causal = is_causal and attn_mask is None
         if causal and (mask is not None or need_weights):  # the kernel's causal skip needs no other mask
@@ -139,6 +131,6 @@ class MultiheadAttention(Module):
                 weights = weights.squeeze(0)
         else:
             out = F.scaled_dot_product_attention(q, k, v, attn_mask=mask, dropout_p=p, is_causal=causal)
-        out = self.out_proj(out.permute(0, 2, 1, 3).reshape(n, lq, self.embed_dim))
+        out = self.out_proj(merge_heads(out))
         out = out.squeeze(0) if not batched else out if self.batch_first else out.transpose(0, 1)
         return out, weights

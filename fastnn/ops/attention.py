@@ -124,3 +124,51 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     out = ScaledDotProductAttention.apply(heads(query), heads(key), heads(value), mask_args, is_causal, scale)
     return out.reshape(lead + out.shape[-2:])
 
+
+
+class SplitHeads(Function):
+    """(N, L, parts * heads * d) -> `parts` tensors (N, heads, L, d): packed
+    projections (MultiheadAttention's q, k and v side by side) cut into heads with
+    one copy. Backward writes every part's gradient into one array, where slicing
+    each part out would give each a zero-filled gradient of the whole."""
+
+    @staticmethod
+    def forward(ctx, x, parts, heads):
+        n, length, width = x.shape
+        ctx.shape = x.shape
+        split = x.reshape(n, length, parts, heads, width // (parts * heads)).transpose(2, 0, 3, 1, 4)
+        return tuple(np.ascontiguousarray(split))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        n, length, width = ctx.shape
+        heads, d = grads[0].shape[1], grads[0].shape[3]
+        joined = np.empty((n, length, len(grads), heads, d), grads[0].dtype)
+        for part, grad in enumerate(grads):
+            joined[:, :, part] = grad.transpose(0, 2, 1, 3)
+        return joined.reshape(ctx.shape), None, None
+
+
+class MergeHeads(Function):
+    """(N, heads, L, d) -> (N, L, heads * d): SplitHeads' inverse for one part."""
+
+    @staticmethod
+    def forward(ctx, x):
+        n, heads, length, d = x.shape
+        ctx.heads = heads
+        return np.ascontiguousarray(x.transpose(0, 2, 1, 3)).reshape(n, length, heads * d)
+
+    @staticmethod
+    def backward(ctx, grad):
+        n, length, width = grad.shape
+        return np.ascontiguousarray(grad.reshape(n, length, ctx.heads, width // ctx.heads).transpose(0, 2, 1, 3))
+
+
+def split_heads(x, parts, heads):
+    """(N, L, parts * heads * d) -> a tuple of `parts` (N, heads, L, d) tensors."""
+    return SplitHeads.apply(x, parts, heads)
+
+
+def merge_heads(x):
+    """(N, heads, L, d) -> (N, L, heads * d)."""
+    return MergeHeads.apply(x)
