@@ -1,8 +1,8 @@
 """Attention: F.scaled_dot_product_attention (B=8, H=8, E=64; L=256 and 1024;
 causal and not; forward and forward+backward), fastnn vs the NumPy reference vs
 PyTorch, and the peak memory of one forward at L=4096 (fresh process each).
-Then the transformer MLP's GELU (exact and tanh form) on its own table, not in
-the attention rows run_all summarises."""
+Then the transformer block's row kernels, GELU (exact and tanh form) and
+LayerNorm, on their own table, not in the attention rows run_all summarises."""
 import harness  # noqa: I001  (sets the environment first)
 
 import json
@@ -19,8 +19,9 @@ MEMORY_L = 4096
 COLUMNS = [("L", "L", "{}"), ("causal", "causal", "{}"), ("pass", "pass", "{}"), ("fastnn ms", "fastnn_ms", "{:.2f}"),
            ("numpy ms", "numpy_ms", "{:.1f}"), ("torch ms", "torch_ms", "{:.2f}"), ("vs numpy", "vs_numpy", "{:.1f}x"),
            ("vs torch", "vs_torch", "{:.2f}x"), ("max err", "max_err", "{:.1e}")]
-GELU_SHAPES = [(1024, 128), (4096, 1024)]  # train_transformer.py's MLP (64 x 16 tokens, 128 wide); a large one
-GELU_COLUMNS = [("shape", "shape", "{}"), ("form", "form", "{}"), ("pass", "pass", "{}"),
+# train_transformer.py's (64 x 16 tokens; MLP 128 wide, model 64 wide); a large one
+ROW_OP_SHAPES = {"gelu": [(1024, 128), (4096, 1024)], "layer_norm": [(1024, 64), (4096, 1024)]}
+ROW_OP_COLUMNS = [("shape", "shape", "{}"), ("op", "op", "{}"), ("pass", "pass", "{}"),
                 ("fastnn ms", "fastnn_ms", "{:.3f}"), ("numpy ms", "numpy_ms", "{:.2f}"), ("torch ms", "torch_ms", "{:.3f}"),
                 ("vs numpy", "vs_numpy", "{:.1f}x"), ("vs torch", "vs_torch", "{:.2f}x"), ("max err", "max_err", "{:.1e}")]
 MEMORY_COLUMNS = [("system", "system", "{}"), ("peak growth MiB", "peak_mib", "{:.0f}"),
@@ -88,19 +89,37 @@ def bench_case(length, causal, backward, args, torch):
     return row
 
 
-def gelu_case(shape, form, backward, args, torch):
+def row_op_functions(op, n, torch):
+    """(fastnn op on a Tensor, NumPy forward, NumPy backward(x, grad), torch op or None, the
+    modules whose parameter gradients each call resets) of one of the row ops."""
+    if op.startswith("gelu"):
+        form = "tanh" if op.endswith("tanh") else "none"
+        return (lambda t: F.gelu(t, approximate=form), lambda a: reference.gelu(a, form),
+                lambda a, g: reference.gelu_backward(a, g, form),
+                torch and (lambda t: torch.nn.functional.gelu(t, approximate=form)), [])
+    fastnn.manual_seed(0)
+    ours = fastnn.nn.LayerNorm(n)
+    w, b = ours.weight.detach().numpy(), ours.bias.detach().numpy()
+    theirs = torch and torch.nn.LayerNorm(n)
+    return (ours, lambda a: reference.layer_norm(a, w, b), lambda a, g: reference.layer_norm_backward(a, w, g),
+            theirs, [m for m in (ours, theirs) if m is not None])
+
+
+def row_op_case(op, shape, backward, args, torch):
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
     ones = np.ones_like(x)
     tx = fastnn.tensor(x, requires_grad=backward)
+    ours_op, numpy_forward, numpy_backward, torch_op, modules = row_op_functions(op, shape[-1], torch)
 
     def ours():
         if not backward:
             with fastnn.no_grad():
-                return F.gelu(tx, approximate=form)
+                return ours_op(tx)
         tx.grad = None
-        F.gelu(tx, approximate=form).backward(fastnn.tensor(ones))
-    fns = {"fastnn": ours, "numpy": (lambda: reference.gelu_backward(x, ones, form)) if backward
-           else (lambda: reference.gelu(x, form))}
+        for m in modules:
+            m.zero_grad()
+        ours_op(tx).backward(fastnn.tensor(ones))
+    fns = {"fastnn": ours, "numpy": (lambda: numpy_backward(x, ones)) if backward else (lambda: numpy_forward(x))}
     if torch is not None:
         xx = torch.tensor(x, requires_grad=backward)
         dd = torch.ones(shape)
@@ -108,14 +127,16 @@ def gelu_case(shape, form, backward, args, torch):
         def theirs():
             if not backward:
                 with torch.no_grad():
-                    return torch.nn.functional.gelu(xx, approximate=form)
+                    return torch_op(xx)
             xx.grad = None
-            torch.nn.functional.gelu(xx, approximate=form).backward(dd)
+            for m in modules:
+                m.zero_grad()
+            torch_op(xx).backward(dd)
         fns["torch"] = theirs
     times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
-    row = harness.timing_row(times, shape=shape, form=form, **{"pass": "fwd+bwd" if backward else "fwd"})
+    row = harness.timing_row(times, shape=shape, op=op, **{"pass": "fwd+bwd" if backward else "fwd"})
     if not backward:
-        row["max_err"] = harness.max_error(ours(), reference.gelu(x.astype(np.float64), form))
+        row["max_err"] = harness.max_error(ours(), numpy_forward(x.astype(np.float64)))
     return row
 
 
@@ -151,10 +172,10 @@ def run(args, torch):
             for backward in (False, True)]
     harness.print_table(f"scaled_dot_product_attention, B={B} H={H} E={E}, float32, {args.threads} thread(s); "
                         "ratios > 1 mean fastnn is faster", rows, COLUMNS)
-    gelu = [gelu_case(shape, form, backward, args, torch) for shape in GELU_SHAPES[:1 if args.quick else 2]
-            for form in ("none", "tanh") for backward in (False, True)]
-    harness.print_table(f"GELU, float32, {args.threads} thread(s) (the NumPy reference takes math.erf element by "
-                        "element); ratios > 1 mean fastnn is faster", gelu, GELU_COLUMNS)
+    row_ops = [row_op_case(op, shape, backward, args, torch) for op in ("gelu", "gelu tanh", "layer_norm")
+               for shape in ROW_OP_SHAPES[op.split()[0]][:1 if args.quick else 2] for backward in (False, True)]
+    harness.print_table(f"the transformer block's row ops, float32, {args.threads} thread(s) (NumPy's exact GELU takes "
+                        "math.erf element by element); ratios > 1 mean fastnn is faster", row_ops, ROW_OP_COLUMNS)
     if not args.quick:
         memory = memory_rows(args, torch)
         harness.print_table(f"one forward at L={MEMORY_L}: peak resident-set growth (fresh process); working = "

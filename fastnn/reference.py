@@ -342,6 +342,20 @@ def layer_norm(x, weight=None, bias=None, eps=1e-5):
     return normed * (1.0 if weight is None else weight) + (0.0 if bias is None else bias)
 
 
+def layer_norm_backward(x, weight, grad, eps=1e-5):
+    """(dx, dweight, dbias) of layer_norm given the output's gradient; the
+    parameter gradients are None without a weight."""
+    centred = x - x.mean(axis=-1, keepdims=True)
+    rstd = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    normed = centred * rstd
+    g = grad * (1.0 if weight is None else weight)
+    dx = rstd * (g - g.mean(axis=-1, keepdims=True) - normed * (g * normed).mean(axis=-1, keepdims=True))
+    if weight is None:
+        return dx, None, None
+    rows = grad.reshape(-1, grad.shape[-1])
+    return dx, (rows * normed.reshape(rows.shape)).sum(0), rows.sum(0)
+
+
 def embedding(indices, weight):
     return weight[indices]
 

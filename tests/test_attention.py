@@ -191,6 +191,27 @@ def test_kernel_rejects_mask_planes_outside_the_mask():
         _C.attention_forward(q, k, v, mask=np.zeros(24), mask_offsets=np.array([0.0, 0.0]), scale=1.0)
 
 
+@pytest.mark.parametrize("n", [70, 300])  # 300: two column blocks of the parameter gradients
+@pytest.mark.parametrize("affine", ["both", "weight", "none"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_layer_norm_rows_match_reference_on_every_isa(each_isa, n, affine, dtype):
+    g = rng(6)
+    x = g.standard_normal((37, n)) * 3 + 5
+    grad = g.standard_normal((37, n))
+    weight = g.standard_normal(n) if affine != "none" else None
+    bias = g.standard_normal(n) if affine == "both" else None
+    cast = (lambda a: None if a is None else a.astype(dtype))
+    y, mean, rstd = _C.layer_norm_forward(cast(x), cast(weight), cast(bias), 1e-5)
+    dx, dweight, dbias = _C.layer_norm_backward(cast(x), cast(weight), mean, rstd, cast(grad))
+    want_dx, want_dweight, want_dbias = reference.layer_norm_backward(x, weight, grad)
+    tol = 1e-12 if dtype == np.float64 else 2e-5
+    np.testing.assert_allclose(y, reference.layer_norm(x, weight, bias), rtol=tol, atol=tol)
+    np.testing.assert_allclose(dx, want_dx, rtol=tol, atol=tol * 10)
+    if weight is not None:
+        np.testing.assert_allclose(dweight, want_dweight, rtol=tol, atol=tol * 100)
+        np.testing.assert_allclose(dbias, grad.sum(0), rtol=tol, atol=tol * 100)
+
+
 @pytest.mark.kernel
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 def test_layer_norm_kernel_matches_reference_and_is_thread_invariant(threads, dtype):

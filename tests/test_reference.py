@@ -23,6 +23,23 @@ def test_gemm_reference_transposes(trans_a, trans_b):
     np.testing.assert_allclose(reference.gemm(a, b, trans_a=trans_a, trans_b=trans_b), want)
 
 
+@pytest.mark.parametrize("affine", [True, False])
+def test_layer_norm_backward_matches_finite_differences(affine):
+    x, upstream = rng(7).standard_normal((3, 5)) * 2 + 1, rng(8).standard_normal((3, 5))
+    weight, bias = (rng(9).standard_normal(5), rng(10).standard_normal(5)) if affine else (None, None)
+    dx, dweight, dbias = reference.layer_norm_backward(x, weight, upstream)
+    np.testing.assert_allclose(dx, numeric_grad(lambda v: (reference.layer_norm(v, weight, bias) * upstream).sum(), x),
+                               atol=1e-8)
+    if affine:
+        for got, index in ((dweight, 0), (dbias, 1)):
+            params = [weight, bias]
+
+            def objective(p, index=index):
+                params[index] = p
+                return (reference.layer_norm(x, *params) * upstream).sum()
+            np.testing.assert_allclose(got, numeric_grad(objective, params[index].copy()), atol=1e-8)
+
+
 @pytest.mark.parametrize("approximate", ["none", "tanh"])
 def test_gelu_backward_matches_finite_differences(approximate):
     x, upstream = rng(5).standard_normal((3, 4)) * 2, rng(6).standard_normal((3, 4))

@@ -1,21 +1,19 @@
 #include "ops/layer_norm.h"
 
-#include <cmath>
+#include <algorithm>
 
+#include "core/cpu.h"
 #include "core/parallel.h"
-#include "ops/reduce.h"
+#include "ops/layer_norm_rows.h"
 
 namespace fastnn {
 namespace {
 
 constexpr int64_t kParallelMinElements = 1 << 14;
 
-// body(r) for every row of n elements; rows in parallel when there is enough work.
-template <typename Body>
-void for_rows(int64_t rows, int64_t n, Body&& body) {
-  parallel_ranges(rows, n, kParallelMinElements, [&](int64_t first, int64_t last) {
-    for (int64_t r = first; r < last; ++r) body(r);
-  });
+template <typename T>
+LayerNormKernels<T> rows_for(Isa isa) {
+  return FASTNN_ISA_TABLE(T, isa, layer_norm_rows);
 }
 
 }  // namespace
@@ -23,51 +21,30 @@ void for_rows(int64_t rows, int64_t n, Body&& body) {
 template <typename T>
 void layer_norm_forward(int64_t rows, int64_t n, const T* x, const T* weight, const T* bias, T eps, T* y, T* mean,
                         T* rstd) {
-  for_rows(rows, n, [&](int64_t r) {
-    const T* __restrict in = x + r * n;
-    T* __restrict out = y + r * n;
-    const T mu = sum_fixed_order(in, n) / T(n);
-    for (int64_t c = 0; c < n; ++c) out[c] = in[c] - mu;  // centred first: the variance needs no cancellation
-    const T inv = T(1) / std::sqrt(dot_fixed_order(out, out, 1, n) / T(n) + eps);
-    for (int64_t c = 0; c < n; ++c) {
-      const T normed = out[c] * inv;
-      out[c] = weight ? normed * weight[c] + (bias ? bias[c] : T(0)) : normed + (bias ? bias[c] : T(0));
-    }
-    mean[r] = mu;
-    rstd[r] = inv;
+  const auto kernels = rows_for<T>(active_isa());
+  parallel_ranges(rows, n, kParallelMinElements, [&](int64_t first, int64_t last) {
+    kernels.forward(last - first, n, x + first * n, weight, bias, eps, y + first * n, mean + first, rstd + first);
   });
 }
 
+// dx split by rows; dweight and dbias by blocks of columns, each summed over
+// every row in order: the same bits on any thread count.
 template <typename T>
 void layer_norm_backward(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd,
                          const T* dy, T* dx, T* dweight, T* dbias) {
-  if (dx) {
-    for_rows(rows, n, [&](int64_t r) {
-      const T* __restrict in = x + r * n;
-      const T* __restrict grad = dy + r * n;
-      T* __restrict out = dx + r * n;
-      const T mu = mean[r], inv = rstd[r];
-      // g = dy * weight goes into dx first; dx = inv * (g - mean(g) - xhat * mean(g * xhat)).
-      for (int64_t c = 0; c < n; ++c) out[c] = weight ? grad[c] * weight[c] : grad[c];
-      T lanes_g[kReduceLanes] = {}, lanes_gx[kReduceLanes] = {};
-      int64_t c = 0;
-      for (; c + kReduceLanes <= n; c += kReduceLanes)
-        for (int l = 0; l < kReduceLanes; ++l) {
-          lanes_g[l] += out[c + l];
-          lanes_gx[l] += out[c + l] * (in[c + l] - mu) * inv;
-        }
-      T sum_g = finish_lanes(lanes_g), sum_gx = finish_lanes(lanes_gx);
-      for (; c < n; ++c) {
-        sum_g += out[c];
-        sum_gx += out[c] * (in[c] - mu) * inv;
-      }
-      const T mean_g = sum_g / T(n), mean_gx = sum_gx / T(n);
-      for (int64_t j = 0; j < n; ++j) out[j] = inv * (out[j] - mean_g - (in[j] - mu) * inv * mean_gx);
+  const auto kernels = rows_for<T>(active_isa());
+  if (dx)
+    parallel_ranges(rows, n, kParallelMinElements, [&](int64_t first, int64_t last) {
+      kernels.backward(last - first, n, x + first * n, weight, mean + first, rstd + first, dy + first * n,
+                       dx + first * n);
     });
-  }
-  if (dweight)
-    column_sums(rows, n, dweight, [&](int64_t r, int64_t c) { return dy[r * n + c] * (x[r * n + c] - mean[r]) * rstd[r]; });
-  if (dbias) column_sums(rows, n, dbias, [&](int64_t r, int64_t c) { return dy[r * n + c]; });
+  if (!dweight && !dbias) return;
+  const int64_t blocks = (n + kLayerNormColumnBlock - 1) / kLayerNormColumnBlock;
+  parallel_ranges(blocks, rows * kLayerNormColumnBlock, kParallelMinElements, [&](int64_t first, int64_t last) {
+    for (int64_t b = first; b < last; ++b)
+      kernels.parameter_grads(rows, n, b * kLayerNormColumnBlock, std::min(n, (b + 1) * kLayerNormColumnBlock), x,
+                              mean, rstd, dy, dweight, dbias);
+  });
 }
 
 template void layer_norm_forward<float>(int64_t, int64_t, const float*, const float*, const float*, float, float*,

@@ -47,10 +47,12 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         if p is not None and tuple(p.shape) != shape:
             raise ValueError(f"layer_norm: {name} must have shape {shape}, got {tuple(p.shape)}")
     size = int(np.prod(shape))
-    rows = x.reshape((-1, size))
-    flat_w = None if weight is None else weight.reshape((size,))
-    flat_b = None if bias is None else bias.reshape((size,))
-    return LayerNorm.apply(rows, flat_w, flat_b, float(eps)).reshape(x.shape)
+
+    def shaped(t, to):  # a reshape only where needed: each one is an autograd node
+        return t if t is None or tuple(t.shape) == to else t.reshape(to)
+    rows = x.shape if x.ndim == 2 and x.shape[1] == size else (-1, size)
+    out = LayerNorm.apply(shaped(x, rows), shaped(weight, (size,)), shaped(bias, (size,)), float(eps))
+    return shaped(out, x.shape)
 
 
 class Embedding(Function):

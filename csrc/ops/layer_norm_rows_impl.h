@@ -1,0 +1,120 @@
+// LayerNorm's row loops, written once and compiled per ISA: included only by
+// ops/layer_norm_rows_<isa>.cpp after they define FASTNN_ISA_NAMESPACE.
+#include <cmath>
+#include <cstdint>
+
+#include "ops/layer_norm_rows.h"
+
+namespace fastnn {
+namespace FASTNN_ISA_NAMESPACE {
+namespace {
+
+constexpr int kLanes = 16;
+
+// lanes[l] += lanes[l + W] for l < W, then the same for W / 2, ... down to 1:
+// a tree of halves (each width a compile-time constant, so each level is one
+// vector add where a loop over widths went through memory).
+template <int W, typename T>
+inline void fold_halves(T* lanes) {
+  for (int l = 0; l < W; ++l) lanes[l] += lanes[l + W];
+  if constexpr (W > 1) fold_halves<W / 2>(lanes);
+}
+
+// sum of term(c) for c < n in a fixed order: element c goes to partial sum
+// c % kLanes (a vector register), the partials are folded halves onto halves,
+// then the tail is added.
+template <typename T, typename Term>
+inline T row_sum(int64_t n, Term&& term) {
+  T lanes[kLanes] = {};
+  int64_t c = 0;
+  for (; c + kLanes <= n; c += kLanes)
+    for (int l = 0; l < kLanes; ++l) lanes[l] += term(c + l);
+  fold_halves<kLanes / 2>(lanes);
+  T total = lanes[0];
+  for (; c < n; ++c) total += term(c);
+  return total;
+}
+
+// Whether there is a weight (and a bias) is a template parameter: the loops
+// stay branch-free, and each sum folds in vector registers.
+template <typename T, bool kWeight, bool kBias>
+void forward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, const T* bias, T eps, T* y, T* mean,
+                       T* rstd) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* __restrict in = x + r * n;
+    T* __restrict out = y + r * n;
+    const T mu = row_sum<T>(n, [&](int64_t c) { return in[c]; }) / T(n);
+    // The variance of the centred values: no cancellation.
+    const T var = row_sum<T>(n, [&](int64_t c) { return (in[c] - mu) * (in[c] - mu); }) / T(n);
+    const T inv = T(1) / std::sqrt(var + eps);
+    for (int64_t c = 0; c < n; ++c) {
+      const T normed = (in[c] - mu) * inv;
+      out[c] = (kWeight ? normed * weight[c] : normed) + (kBias ? bias[c] : T(0));
+    }
+    mean[r] = mu;
+    rstd[r] = inv;
+  }
+}
+
+template <typename T>
+void forward_rows(int64_t rows, int64_t n, const T* x, const T* weight, const T* bias, T eps, T* y, T* mean,
+                  T* rstd) {
+  auto rows_with = weight ? (bias ? forward_rows_with<T, true, true> : forward_rows_with<T, true, false>)
+                          : (bias ? forward_rows_with<T, false, true> : forward_rows_with<T, false, false>);
+  rows_with(rows, n, x, weight, bias, eps, y, mean, rstd);
+}
+
+// dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)), g = dy * weight.
+template <typename T, bool kWeight>
+void backward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd,
+                        const T* dy, T* dx) {
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* __restrict in = x + r * n;
+    const T* __restrict grad = dy + r * n;
+    T* __restrict out = dx + r * n;
+    const T mu = mean[r], inv = rstd[r];
+    auto g = [&](int64_t c) { return kWeight ? grad[c] * weight[c] : grad[c]; };
+    const T mean_g = row_sum<T>(n, g) / T(n);
+    const T mean_gx = row_sum<T>(n, [&](int64_t c) { return g(c) * ((in[c] - mu) * inv); }) / T(n);
+    for (int64_t c = 0; c < n; ++c) out[c] = inv * (g(c) - mean_g - (in[c] - mu) * inv * mean_gx);
+  }
+}
+
+template <typename T>
+void backward_rows(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd, const T* dy,
+                   T* dx) {
+  (weight ? backward_rows_with<T, true> : backward_rows_with<T, false>)(rows, n, x, weight, mean, rstd, dy, dx);
+}
+
+template <typename T>
+void parameter_grads(int64_t rows, int64_t n, int64_t c0, int64_t c1, const T* x, const T* mean, const T* rstd,
+                     const T* dy, T* dweight, T* dbias) {
+  T weight_sums[kLayerNormColumnBlock] = {}, bias_sums[kLayerNormColumnBlock] = {};
+  const int64_t width = c1 - c0;
+  for (int64_t r = 0; r < rows; ++r) {
+    const T* __restrict in = x + r * n + c0;
+    const T* __restrict grad = dy + r * n + c0;
+    const T mu = mean[r], inv = rstd[r];
+    for (int64_t c = 0; c < width; ++c) {
+      weight_sums[c] += grad[c] * ((in[c] - mu) * inv);
+      bias_sums[c] += grad[c];
+    }
+  }
+  for (int64_t c = 0; c < width; ++c) {
+    if (dweight) dweight[c0 + c] = weight_sums[c];
+    if (dbias) dbias[c0 + c] = bias_sums[c];
+  }
+}
+
+template <typename T>
+LayerNormKernels<T> kernels() {
+  return {&forward_rows<T>, &backward_rows<T>, &parameter_grads<T>};
+}
+
+}  // namespace
+
+LayerNormKernels<float> layer_norm_rows_f32() { return kernels<float>(); }
+LayerNormKernels<double> layer_norm_rows_f64() { return kernels<double>(); }
+
+}  // namespace FASTNN_ISA_NAMESPACE
+}  // namespace fastnn
