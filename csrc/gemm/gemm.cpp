@@ -150,7 +150,7 @@ void scale_c(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 // thread still waking up would leave the first thread most of the tasks.
 template <typename T>
 struct Plan {
-  GemmKernel<T> kernel;
+  const GemmKernel<T>& kernel;  // the active ISA's table (some 700 bytes: not copied per call)
   int threads;
   bool dot;             // x @ W^T with few rows: dot products, nothing packed
   bool direct;          // no packing of A; B packed per panel only when it must be
