@@ -81,7 +81,7 @@ def bench_case(length, causal, backward, args, torch):
         fns["torch"] = torch_fn(torch, arrays, causal, backward)
     # Seconds-long reference calls at L=1024: fewer rounds (each runs every system at least twice).
     repeats, warmup = (args.repeats, args.warmup) if length < 1024 else (min(args.repeats, 3), 1)
-    times = harness.median_times(fns, repeats, warmup, settle=0.05, block=0.2)
+    times = harness.median_times(fns, repeats, warmup, block=0.2)
     row = harness.timing_row(times, L=length, causal=causal, **{"pass": "fwd+bwd" if backward else "fwd"})
     if not backward:
         wide = [a.astype(np.float64) for a in arrays]
@@ -133,7 +133,7 @@ def row_op_case(op, shape, backward, args, torch):
                 m.zero_grad()
             torch_op(xx).backward(dd)
         fns["torch"] = theirs
-    times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
+    times = harness.median_times(fns, args.repeats, args.warmup, block=0.1)
     row = harness.timing_row(times, shape=shape, op=op, **{"pass": "fwd+bwd" if backward else "fwd"})
     if not backward:
         row["max_err"] = harness.max_error(ours(), numpy_forward(x.astype(np.float64)))

@@ -59,7 +59,7 @@ def bench_case(case, args, torch):
                     xx.grad = ww.grad = bb.grad = None
                     torch.nn.functional.conv2d(xx, ww, bb, stride, pad, 1, groups).backward(dd)
             fns["torch"] = torch_fn
-        times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
+        times = harness.median_times(fns, args.repeats, args.warmup, block=0.1)
         row = harness.timing_row(times, name=name, **{"pass": label},
                                  fastnn_gflops=mult * flops / times["fastnn"] / 1e9)
         row["pct_peak"] = 100 * row["fastnn_gflops"] / harness.peak_gflops(args.threads)

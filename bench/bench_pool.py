@@ -63,7 +63,7 @@ def bench_case(case, args, torch):
                     xx.grad = None
                     theirs(torch, xx).backward(dd)
             fns["torch"] = torch_fn
-        times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
+        times = harness.median_times(fns, args.repeats, args.warmup, block=0.1)
         row = harness.timing_row(times, name=name, **{"pass": label}, vs_copy=times["fastnn"] / times["copy"])
         if label != "fwd":
             row["vs_numpy"] = None  # the reference has no backward here

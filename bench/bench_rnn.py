@@ -60,7 +60,7 @@ def bench_layer(name, layers, args, torch):
                     theirs.zero_grad()
                     theirs(xx)[0].sum().backward()
             fns["torch"] = torch_fn
-        times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.2)
+        times = harness.median_times(fns, args.repeats, args.warmup, block=0.2)
         row = harness.timing_row(times, name=f"{name} {layers} layer(s)", **{"pass": label})
         if label == "fwd":
             with fastnn.no_grad():
@@ -90,7 +90,7 @@ def bench_cell(batch, args, torch):
             with torch.no_grad():
                 return theirs(xx, (hh, hh))
         fns["torch"] = torch_fn
-    times = harness.median_times(fns, args.repeats, args.warmup, settle=0.05, block=0.1)
+    times = harness.median_times(fns, args.repeats, args.warmup, block=0.1)
     row = harness.timing_row(times, name=f"LSTMCell batch {batch}", **{"pass": "fwd"})
     with fastnn.no_grad():
         row["max_err"] = harness.max_error(cell(tx, (th, tc))[0], reference.rnn_cell("LSTM", x, h, h, *w)[0])

@@ -82,7 +82,7 @@ def run(args, torch):
     fns = {"fastnn": fastnn_step_fn()}
     if torch is not None:
         fns["torch"] = torch_step_fn(torch)
-    times = harness.median_times(fns, args.repeats, args.warmup, settle=0.1, block=0.5)
+    times = harness.median_times(fns, args.repeats, args.warmup, block=0.5)
     rows = []
     for name, t in times.items():
         rows.append({"system": name, "step_ms": t * 1e3, "images_per_s": BATCH / t,

@@ -15,7 +15,7 @@ import numpy as np
 import fastnn
 
 _peak_cache = {}
-_time_scale = 1.0  # settle and block times; halved by --quick
+_time_scale = 1.0  # block times; halved by --quick (settle times never: the spinning lasts as long)
 
 
 def parse_args(description, extra=None):
@@ -68,7 +68,7 @@ def peak_gflops(threads):
     return _peak_cache[threads]
 
 
-def median_times(fns, repeats, warmup, settle=0.1, block=0.05):
+def median_times(fns, repeats, warmup, settle=0.15, block=0.05):
     """Median seconds per call of each callable, measured in rounds: every round
     runs each system once (rotating the order) as a block of calls lasting
     `block` seconds, after `settle` seconds of untimed calls. Blocks, not single
@@ -76,8 +76,10 @@ def median_times(fns, repeats, warmup, settle=0.1, block=0.05):
     for a while after a call, and would steal the cores of the next system's
     call; the settle time lets them go to sleep. Noise then hits every system
     alike, and the median drops what it hits hardest. (OpenBLAS keeps its threads
-    spinning for up to ~0.1 s after a call, hence the settle time.)"""
-    settle, block = settle * _time_scale, block * _time_scale
+    spinning for ~0.1 s after a call: a 2-thread LSTM forward took 25-30 ms
+    instead of 12-14 for the first 100-110 ms after a NumPy matmul, so every
+    bench settles 0.15 s, --quick too.)"""
+    block *= _time_scale
     inner = {}
     for name, fn in fns.items():
         for _ in range(warmup):
