@@ -1,6 +1,8 @@
 #include "ops/layer_norm.h"
 
 #include <algorithm>
+#include <utility>
+#include <vector>
 
 #include "core/cpu.h"
 #include "core/parallel.h"
@@ -27,24 +29,30 @@ void layer_norm_forward(int64_t rows, int64_t n, const T* x, const T* weight, co
   });
 }
 
-// dx split by rows; dweight and dbias by blocks of columns, each summed over
-// every row in order: the same bits on any thread count.
+// Rows in fixed chunks: each chunk's dweight and dbias partial sums come from
+// the pass that computes its dx, then the chunks' partials are added in chunk
+// order. The chunks do not depend on the thread count, so neither do the bits.
 template <typename T>
 void layer_norm_backward(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd,
                          const T* dy, T* dx, T* dweight, T* dbias) {
+  constexpr int64_t kChunkRows = 64;
   const auto kernels = rows_for<T>(active_isa());
-  if (dx)
-    parallel_ranges(rows, n, kParallelMinElements, [&](int64_t first, int64_t last) {
-      kernels.backward(last - first, n, x + first * n, weight, mean + first, rstd + first, dy + first * n,
-                       dx + first * n);
-    });
-  if (!dweight && !dbias) return;
-  const int64_t blocks = (n + kLayerNormColumnBlock - 1) / kLayerNormColumnBlock;
-  parallel_ranges(blocks, rows * kLayerNormColumnBlock, kParallelMinElements, [&](int64_t first, int64_t last) {
-    for (int64_t b = first; b < last; ++b)
-      kernels.parameter_grads(rows, n, b * kLayerNormColumnBlock, std::min(n, (b + 1) * kLayerNormColumnBlock), x,
-                              mean, rstd, dy, dweight, dbias);
+  const int64_t chunks = (rows + kChunkRows - 1) / kChunkRows;
+  std::vector<T> weight_partials(dweight ? chunks * n : 0), bias_partials(dbias ? chunks * n : 0);
+  parallel_ranges(chunks, kChunkRows * n, kParallelMinElements, [&](int64_t first, int64_t last) {
+    for (int64_t chunk = first; chunk < last; ++chunk) {
+      const int64_t r0 = chunk * kChunkRows, count = std::min(kChunkRows, rows - r0);
+      kernels.backward(count, n, x + r0 * n, weight, mean + r0, rstd + r0, dy + r0 * n, dx ? dx + r0 * n : nullptr,
+                       dweight ? weight_partials.data() + chunk * n : nullptr,
+                       dbias ? bias_partials.data() + chunk * n : nullptr);
+    }
   });
+  for (auto [sums, partials] : {std::pair{dweight, weight_partials.data()}, std::pair{dbias, bias_partials.data()}}) {
+    if (!sums) continue;
+    std::fill(sums, sums + n, T(0));
+    for (int64_t chunk = 0; chunk < chunks; ++chunk)
+      for (int64_t c = 0; c < n; ++c) sums[c] += partials[chunk * n + c];
+  }
 }
 
 template void layer_norm_forward<float>(int64_t, int64_t, const float*, const float*, const float*, float, float*,

@@ -64,15 +64,21 @@ void forward_rows(int64_t rows, int64_t n, const T* x, const T* weight, const T*
   rows_with(rows, n, x, weight, bias, eps, y, mean, rstd);
 }
 
-// dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)), g = dy * weight.
+// dx = rstd * (g - mean(g) - x_hat * mean(g * x_hat)), g = dy * weight; the
+// parameters' sums from the same rows while they are in L1.
 template <typename T, bool kWeight>
 void backward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd,
-                        const T* dy, T* dx) {
+                        const T* dy, T* dx, T* weight_sums, T* bias_sums) {
   for (int64_t r = 0; r < rows; ++r) {
     const T* __restrict in = x + r * n;
     const T* __restrict grad = dy + r * n;
-    T* __restrict out = dx + r * n;
     const T mu = mean[r], inv = rstd[r];
+    if (weight_sums)
+      for (int64_t c = 0; c < n; ++c) weight_sums[c] += grad[c] * ((in[c] - mu) * inv);
+    if (bias_sums)
+      for (int64_t c = 0; c < n; ++c) bias_sums[c] += grad[c];
+    if (!dx) continue;
+    T* __restrict out = dx + r * n;
     auto g = [&](int64_t c) { return kWeight ? grad[c] * weight[c] : grad[c]; };
     const T mean_g = row_sum<T>(n, g) / T(n);
     const T mean_gx = row_sum<T>(n, [&](int64_t c) { return g(c) * ((in[c] - mu) * inv); }) / T(n);
@@ -82,33 +88,14 @@ void backward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, co
 
 template <typename T>
 void backward_rows(int64_t rows, int64_t n, const T* x, const T* weight, const T* mean, const T* rstd, const T* dy,
-                   T* dx) {
-  (weight ? backward_rows_with<T, true> : backward_rows_with<T, false>)(rows, n, x, weight, mean, rstd, dy, dx);
-}
-
-template <typename T>
-void parameter_grads(int64_t rows, int64_t n, int64_t c0, int64_t c1, const T* x, const T* mean, const T* rstd,
-                     const T* dy, T* dweight, T* dbias) {
-  T weight_sums[kLayerNormColumnBlock] = {}, bias_sums[kLayerNormColumnBlock] = {};
-  const int64_t width = c1 - c0;
-  for (int64_t r = 0; r < rows; ++r) {
-    const T* __restrict in = x + r * n + c0;
-    const T* __restrict grad = dy + r * n + c0;
-    const T mu = mean[r], inv = rstd[r];
-    for (int64_t c = 0; c < width; ++c) {
-      weight_sums[c] += grad[c] * ((in[c] - mu) * inv);
-      bias_sums[c] += grad[c];
-    }
-  }
-  for (int64_t c = 0; c < width; ++c) {
-    if (dweight) dweight[c0 + c] = weight_sums[c];
-    if (dbias) dbias[c0 + c] = bias_sums[c];
-  }
+                   T* dx, T* weight_sums, T* bias_sums) {
+  (weight ? backward_rows_with<T, true> : backward_rows_with<T, false>)(rows, n, x, weight, mean, rstd, dy, dx,
+                                                                       weight_sums, bias_sums);
 }
 
 template <typename T>
 LayerNormKernels<T> kernels() {
-  return {&forward_rows<T>, &backward_rows<T>, &parameter_grads<T>};
+  return {&forward_rows<T>, &backward_rows<T>};
 }
 
 }  // namespace
