@@ -90,49 +90,44 @@ def bench_case(length, causal, backward, args, torch):
 
 
 def row_op_functions(op, n, torch):
-    """(fastnn op on a Tensor, NumPy forward, NumPy backward(x, grad), torch op or None, the
-    modules whose parameter gradients each call resets) of one of the row ops."""
+    """(fastnn op on a Tensor, NumPy forward, NumPy backward(x, grad), torch op or None) of
+    one of the row ops; LayerNorm's ops are the modules themselves."""
     if op.startswith("gelu"):
         form = "tanh" if op.endswith("tanh") else "none"
         return (lambda t: F.gelu(t, approximate=form), lambda a: reference.gelu(a, form),
                 lambda a, g: reference.gelu_backward(a, g, form),
-                torch and (lambda t: torch.nn.functional.gelu(t, approximate=form)), [])
+                torch and (lambda t: torch.nn.functional.gelu(t, approximate=form)))
     fastnn.manual_seed(0)
     ours = fastnn.nn.LayerNorm(n)
     w, b = ours.weight.detach().numpy(), ours.bias.detach().numpy()
-    theirs = torch and torch.nn.LayerNorm(n)
     return (ours, lambda a: reference.layer_norm(a, w, b), lambda a, g: reference.layer_norm_backward(a, w, g),
-            theirs, [m for m in (ours, theirs) if m is not None])
+            torch and torch.nn.LayerNorm(n))
+
+
+def timed_step(op, x, grad, no_grad, backward):
+    """One call of op on tensor x: under no_grad, or forward and backward(grad), the
+    input's and (for a module) the parameters' gradients reset first."""
+    def step():
+        if not backward:
+            with no_grad():
+                return op(x)
+        x.grad = None
+        if hasattr(op, "zero_grad"):
+            op.zero_grad()
+        op(x).backward(grad)
+    return step
 
 
 def row_op_case(op, shape, backward, args, torch):
     x = np.random.default_rng(1).standard_normal(shape).astype(np.float32)
     ones = np.ones_like(x)
-    tx = fastnn.tensor(x, requires_grad=backward)
-    ours_op, numpy_forward, numpy_backward, torch_op, modules = row_op_functions(op, shape[-1], torch)
-
-    def ours():
-        if not backward:
-            with fastnn.no_grad():
-                return ours_op(tx)
-        tx.grad = None
-        for m in modules:
-            m.zero_grad()
-        ours_op(tx).backward(fastnn.tensor(ones))
+    ours_op, numpy_forward, numpy_backward, torch_op = row_op_functions(op, shape[-1], torch)
+    ours = timed_step(ours_op, fastnn.tensor(x, requires_grad=backward), fastnn.tensor(ones), fastnn.no_grad,
+                      backward)
     fns = {"fastnn": ours, "numpy": (lambda: numpy_backward(x, ones)) if backward else (lambda: numpy_forward(x))}
     if torch is not None:
-        xx = torch.tensor(x, requires_grad=backward)
-        dd = torch.ones(shape)
-
-        def theirs():
-            if not backward:
-                with torch.no_grad():
-                    return torch_op(xx)
-            xx.grad = None
-            for m in modules:
-                m.zero_grad()
-            torch_op(xx).backward(dd)
-        fns["torch"] = theirs
+        fns["torch"] = timed_step(torch_op, torch.tensor(x, requires_grad=backward), torch.ones(shape),
+                                  torch.no_grad, backward)
     times = harness.median_times(fns, args.repeats, args.warmup, block=0.1)
     row = harness.timing_row(times, shape=shape, op=op, **{"pass": "fwd+bwd" if backward else "fwd"})
     if not backward:

@@ -336,18 +336,22 @@ def attention_backward(q, k, v, grad_out, attn_mask=None, is_causal=False, scale
     return scale * ds @ k, scale * np.swapaxes(ds, -1, -2) @ q, dv
 
 
+def _layer_normed(x, eps):
+    """(x - mean) / sqrt(biased var + eps) over the last dimension, and 1 / sqrt(var + eps)."""
+    rstd = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    return (x - x.mean(axis=-1, keepdims=True)) * rstd, rstd
+
+
 def layer_norm(x, weight=None, bias=None, eps=1e-5):
     """Over the last dimension: (x - mean) / sqrt(biased var + eps) * weight + bias."""
-    normed = (x - x.mean(axis=-1, keepdims=True)) / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
+    normed, _ = _layer_normed(x, eps)
     return normed * (1.0 if weight is None else weight) + (0.0 if bias is None else bias)
 
 
 def layer_norm_backward(x, weight, grad, eps=1e-5):
     """(dx, dweight, dbias) of layer_norm given the output's gradient; the
     parameter gradients are None without a weight."""
-    centred = x - x.mean(axis=-1, keepdims=True)
-    rstd = 1.0 / np.sqrt(x.var(axis=-1, keepdims=True) + eps)
-    normed = centred * rstd
+    normed, rstd = _layer_normed(x, eps)
     g = grad * (1.0 if weight is None else weight)
     dx = rstd * (g - g.mean(axis=-1, keepdims=True) - normed * (g * normed).mean(axis=-1, keepdims=True))
     if weight is None:

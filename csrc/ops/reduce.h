@@ -3,7 +3,6 @@
 // partial sums (element i goes to partial i % 16), added together at the end.
 // A plain `sum += x[i]` is one long dependency chain (one add per FP latency),
 // and reordering it is not allowed without -ffast-math.
-#include <algorithm>
 #include <cstdint>
 
 namespace fastnn {
@@ -42,22 +41,6 @@ inline T dot_fixed_order(const T* a, const T* b, int64_t b_stride, int64_t n) {
   T total = finish_lanes(lanes);
   for (; i < n; ++i) total += a[i] * b[i * b_stride];
   return total;
-}
-
-// out[c] = sum over r < rows of term(r, c), rows added in order. Each thread
-// takes whole blocks of columns, so any thread count gives the same sums.
-template <typename T, typename Term>
-void column_sums(int64_t rows, int64_t cols, T* out, Term&& term) {
-  constexpr int64_t kBlock = 256;
-  const int64_t blocks = (cols + kBlock - 1) / kBlock;
-#pragma omp parallel for schedule(static) if (rows * cols >= (1 << 14))
-  for (int64_t block = 0; block < blocks; ++block) {
-    const int64_t c0 = block * kBlock, c1 = std::min(cols, c0 + kBlock);
-    T sums[kBlock] = {};  // local: the compiler knows no term aliases it, and vectorises
-    for (int64_t r = 0; r < rows; ++r)
-      for (int64_t c = c0; c < c1; ++c) sums[c - c0] += term(r, c);
-    std::copy(sums, sums + (c1 - c0), out + c0);
-  }
 }
 
 }  // namespace fastnn
