@@ -44,6 +44,10 @@ CONV_CASES = [
     (2, 16, 36, 36, 32, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # Winograd: tiles in four blocks, across samples
     (0, 16, 8, 8, 32, (3, 3), (1, 1), (1, 1), (1, 1), 1),    # Winograd, empty batch
     (3, 48, 18, 18, 64, (3, 3), (1, 1), (1, 1), (1, 1), 1),  # Winograd: blocks past L2 (48 tiles for the GEMMs), two
+    (2, 3, 5, 20, 4, (3, 3), (1, 1), (1, 1), (1, 1), 1),     # 3x3 weight gradient by taps: column strips, a tail
+    (2, 2, 1, 18, 3, (3, 3), (1, 1), (1, 1), (1, 1), 1),     # 3x3 weight gradient by taps: one output row
+    (2, 4, 2, 17, 6, (3, 3), (1, 1), (1, 1), (1, 1), 2),     # ... two output rows, groups of two channels
+    (1, 3, 6, 18, 2, (3, 3), (1, 1), (0, 0), (1, 1), 1),     # ... rows of whole vectors, no padding
 ]
 
 
@@ -138,20 +142,22 @@ def test_max_pool2d(each_isa, kernel, stride, padding, dilation, ceil_mode):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("groups", [2, 1])
 @pytest.mark.parametrize("kernel,width", [((3, 3), 28), ((3, 3), 5), ((2, 5), 37)])
-def test_depthwise_weight_gradient_keeps_inf_in_its_taps(each_isa, dtype, kernel, width):
-    # The row kernels read a row's last columns as a whole vector overlapping the
-    # one before: an inf there must reach only the taps that really read it.
+def test_weight_gradient_by_taps_keeps_inf_in_its_taps(each_isa, dtype, groups, kernel, width):
+    # The tap kernels read a row's last columns as a whole vector overlapping the
+    # one before: an inf there must reach only the taps that really read it
+    # (depthwise, and 3x3 with two input channels per output channel).
     x, _, _ = _conv_inputs((1, 2, 5, width, 2, kernel, 0, 0, 0, 2), dtype)
     x[0, 0, 2, width - 1] = np.inf
     x[0, 1, 1, width - 2] = -np.inf
     padding = (kernel[0] // 2, kernel[1] // 2)
-    shape = (2, 1) + kernel
+    shape = (2, 2 // groups) + kernel
     out_size = (5 + 2 * padding[0] - kernel[0] + 1, width + 2 * padding[1] - kernel[1] + 1)
     dy = rng(2).standard_normal((1, 2) + out_size).astype(dtype)
-    dw, db = _C.conv2d_backward_weight(x, dy, list(shape), (1, 1), padding, (1, 1), 2, True)
+    dw, db = _C.conv2d_backward_weight(x, dy, list(shape), (1, 1), padding, (1, 1), groups, True)
     _, want, want_b = reference.conv2d_backward(x.astype(np.float64), np.ones(shape), dy.astype(np.float64),
-                                                (1, 1), padding, (1, 1), 2)
+                                                (1, 1), padding, (1, 1), groups)
     assert np.isinf(want).any() and np.isfinite(want).any()
     np.testing.assert_array_equal(np.isfinite(dw), np.isfinite(want))
     np.testing.assert_array_equal(np.isnan(dw), np.isnan(want))

@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "core/cpu.h"
+#include "core/parallel.h"
 #include "core/scratch.h"
 #include "core/threads.h"
 #include "ops/conv2d_depthwise_rows.h"
@@ -69,6 +70,23 @@ T* per_thread_planes(int64_t size, int threads) {
   T* planes = thread_scratch(ScratchSlot::op_columns).get<T>(total);
   std::fill(planes, planes + total, T(0));
   return planes;
+}
+
+// Adds one (input plane, output-gradient plane) pair's sums to its taps'
+// weight gradients and, unless null, to the bias gradient.
+template <typename T>
+void weight_grad_of_plane(const Conv2dShape& s, const Geometry& g, const DepthwiseRowKernel<T>& rows, const T* padded,
+                          const T* grad, T* grad_w, T* grad_b) {
+  if (s.stride_h == 1 && s.stride_w == 1)
+    return rows.weight_grad({padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w, grad_b});
+  for (int64_t kh = 0; kh < s.KH; ++kh)
+    for (int64_t kw = 0; kw < s.KW; ++kw) {
+      T sum = T(0);
+      for (int64_t oh = 0; oh < s.OH; ++oh)
+        sum += dot_fixed_order(grad + oh * s.OW, padded + tap_row(s, g, oh, kh, kw), s.stride_w, s.OW);
+      grad_w[kh * s.KW + kw] += sum;
+    }
+  if (grad_b != nullptr) *grad_b += sum_fixed_order(grad, s.out_plane());
 }
 
 }  // namespace
@@ -161,40 +179,30 @@ void backward_input(const Conv2dShape& s, const T* dy, const T* w, T* dx) {
 
 template <typename T>
 void backward_weight(const Conv2dShape& s, const T* x, const T* dy, T* dw, T* dbias) {
-  const int64_t m = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
+  const int64_t cg = s.in_per_group(), og = s.out_per_group(), taps = s.KH * s.KW, out_plane = s.out_plane();
   const DepthwiseRowKernel<T> rows = rows_for<T>(active_isa());
-  const bool unit_stride = s.stride_h == 1 && s.stride_w == 1;
   const Geometry g(s);
-  const int threads = max_threads();
-  T* planes = per_thread_planes<T>(g.hp * g.wp, threads);
-  // One output channel per iteration: its sums over the batch run in batch
-  // order, whatever the thread count.
-#pragma omp parallel for num_threads(threads) schedule(static) if (s.N * s.O * out_plane >= kParallelMinElements)
-  for (int64_t o = 0; o < s.O; ++o) {
-    const int64_t c = o / m;
-    T* padded = planes + thread_index() * g.hp * g.wp;
-    T* grad_w = dw + o * taps;
-    std::fill(grad_w, grad_w + taps, T(0));
-    T grad_b = T(0);
-    for (int64_t n = 0; n < s.N; ++n) {
-      copy_into_padded(rows, s.H, s.W, g, x + (n * s.C + c) * s.H * s.W, padded);
-      const T* grad = dy + (n * s.O + o) * out_plane;
-      if (unit_stride) {
-        rows.weight_grad({padded, g.wp, grad, s.OH, s.OW, s.KH, s.KW, s.dil_h, s.dil_w, grad_w,
-                          dbias != nullptr ? &grad_b : nullptr});
-        continue;
+  const int64_t padded_size = g.hp * g.wp;
+  T* planes = per_thread_planes<T>(cg * padded_size, max_threads());
+  // Each thread sums a run of output channels, every one over the batch in
+  // batch order (whatever the thread count), padding a sample's input
+  // channels once for all the run's output channels of their group.
+  parallel_ranges(s.O, s.N * out_plane * cg, kParallelMinElements, [&](int64_t o0, int64_t o1) {
+    T* padded = planes + thread_index() * cg * padded_size;
+    std::fill(dw + o0 * cg * taps, dw + o1 * cg * taps, T(0));
+    if (dbias != nullptr) std::fill(dbias + o0, dbias + o1, T(0));
+    for (int64_t n = 0; n < s.N; ++n)
+      for (int64_t o = o0; o < o1; ++o) {
+        const int64_t group = o / og;
+        if (o == o0 || group != (o - 1) / og)
+          for (int64_t c = 0; c < cg; ++c)
+            copy_into_padded(rows, s.H, s.W, g, x + (n * s.C + group * cg + c) * s.H * s.W, padded + c * padded_size);
+        const T* grad = dy + (n * s.O + o) * out_plane;
+        for (int64_t c = 0; c < cg; ++c)
+          weight_grad_of_plane(s, g, rows, padded + c * padded_size, grad, dw + (o * cg + c) * taps,
+                               c == 0 && dbias != nullptr ? dbias + o : nullptr);
       }
-      for (int64_t kh = 0; kh < s.KH; ++kh)
-        for (int64_t kw = 0; kw < s.KW; ++kw) {
-          T sum = T(0);
-          for (int64_t oh = 0; oh < s.OH; ++oh)
-            sum += dot_fixed_order(grad + oh * s.OW, padded + tap_row(s, g, oh, kh, kw), s.stride_w, s.OW);
-          grad_w[kh * s.KW + kw] += sum;
-        }
-      if (dbias != nullptr) grad_b += sum_fixed_order(grad, out_plane);
-    }
-    if (dbias != nullptr) dbias[o] = grad_b;
-  }
+  });
 }
 
 #define FASTNN_INSTANTIATE_DEPTHWISE(T)                                                  \

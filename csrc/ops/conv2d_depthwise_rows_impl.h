@@ -136,8 +136,73 @@ void weight_grad_taps(const DepthwiseGradTaps<T>& t, int64_t first) {
     *t.grad_bias += reduce_lanes<T>(acc[kTapsPerPass]) + scalar_tail[kTapsPerPass];
 }
 
+// One vector-wide column strip of a 3x3 undilated kernel's sums, down the
+// input rows: each input row's three shifted vectors are loaded once for the
+// three output rows they feed (whose dy stay in registers), not once per tap.
+// Input row j feeds output rows j - kh for kh in [KH0, KH1]; in the last strip
+// of a row that is not a whole number of vectors (Tail) the lanes already
+// summed by the strip before are read as zeros.
+template <typename T, bool Tail, int KH0, int KH1>
+inline void strip_row(const DepthwiseGradTaps<T>& t, int64_t j, int64_t c, typename Vec<T>::type keep,
+                      typename Vec<T>::type (&dy)[3], typename Vec<T>::type (&acc)[10]) {
+  using V = typename Vec<T>::type;
+  const auto read = [&](const T* p) { return Tail ? (keep != 0 ? load(p) : V{}) : load(p); };
+  dy[2] = dy[1], dy[1] = dy[0];
+  if constexpr (KH0 == 0) {
+    dy[0] = read(t.dy + j * t.cols + c);
+    acc[9] += dy[0];
+  }
+  const T* row = t.in + j * t.ld_in + c;
+  FASTNN_UNROLL for (int kw = 0; kw < 3; ++kw) {
+    V in = read(row + kw);
+    // In a register: GCC would otherwise fold the load into each FMA, three
+    // loads (most straddling two cache lines) where one will do.
+    __asm__("" : "+v"(in));
+    FASTNN_UNROLL for (int kh = KH0; kh <= KH1; ++kh) acc[kh * 3 + kw] += dy[kh] * in;
+  }
+}
+
+template <typename T, bool Tail>
+inline void weight_grad_strip(const DepthwiseGradTaps<T>& t, int64_t c, typename Vec<T>::type keep,
+                              typename Vec<T>::type (&acc)[10]) {
+  typename Vec<T>::type dy[3] = {};
+  const int64_t rows = t.rows;
+  if (rows == 1) {
+    strip_row<T, Tail, 0, 0>(t, 0, c, keep, dy, acc);
+    strip_row<T, Tail, 1, 1>(t, 1, c, keep, dy, acc);
+  } else {
+    strip_row<T, Tail, 0, 0>(t, 0, c, keep, dy, acc);
+    strip_row<T, Tail, 0, 1>(t, 1, c, keep, dy, acc);
+    for (int64_t j = 2; j < rows; ++j) strip_row<T, Tail, 0, 2>(t, j, c, keep, dy, acc);
+    strip_row<T, Tail, 1, 2>(t, rows, c, keep, dy, acc);
+  }
+  strip_row<T, Tail, 2, 2>(t, rows + 1, c, keep, dy, acc);
+}
+
+// The 3x3 undilated kernel's taps and dy's sum, strip by strip (rows at least
+// a vector wide).
+template <typename T>
+void weight_grad_3x3(const DepthwiseGradTaps<T>& t) {
+  using V = typename Vec<T>::type;
+  constexpr int W = Vec<T>::width;
+  V acc[10];
+  FASTNN_UNROLL for (int k = 0; k < 10; ++k) acc[k] = V{};
+  const int64_t full = t.cols / W * W, rest = t.cols - full;
+  for (int64_t c = 0; c < full; c += W) weight_grad_strip<T, false>(t, c, V{}, acc);
+  if (rest > 0) {
+    alignas(64) T lane_index[W];
+    for (int i = 0; i < W; ++i) lane_index[i] = T(i);
+    const V keep = load(lane_index) >= T(W - rest) ? V{} + 1 : V{};
+    weight_grad_strip<T, true>(t, t.cols - W, keep, acc);
+  }
+  for (int k = 0; k < kTapsPerPass; ++k) t.grad_w[k] += reduce_lanes<T>(acc[k]);
+  if (t.grad_bias != nullptr) *t.grad_bias += reduce_lanes<T>(acc[9]);
+}
+
 template <typename T>
 void depthwise_weight_grad(const DepthwiseGradTaps<T>& t) {
+  const bool three_by_three = t.kh_count == 3 && t.kw_count == 3 && t.dil_h == 1 && t.dil_w == 1;
+  if (three_by_three && t.cols >= Vec<T>::width && t.rows > 0) return weight_grad_3x3<T>(t);
   if (t.kh_count * t.kw_count == kTapsPerPass && t.kw_count == 3 && t.dil_w == 1)
     return weight_grad_taps<T, 3, 1>(t, 0);
   for (int64_t first = 0; first < t.kh_count * t.kw_count; first += kTapsPerPass)
