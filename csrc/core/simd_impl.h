@@ -30,6 +30,16 @@ inline typename Vec<T>::type load(const T* p) {
   return v;
 }
 
+// A load kept in a register for every use: GCC otherwise folds a loaded
+// vector into each FMA that reads it, one load per use (most straddling two
+// cache lines when unaligned), and load-bound loops wait on them.
+template <typename T>
+inline typename Vec<T>::type load_once(const T* p) {
+  typename Vec<T>::type v = load(p);
+  __asm__("" : "+v"(v));
+  return v;
+}
+
 template <typename T>
 inline void store(T* p, typename Vec<T>::type v) {
   std::memcpy(p, &v, sizeof v);

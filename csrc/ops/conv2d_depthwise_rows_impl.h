@@ -29,7 +29,7 @@ inline void depthwise_block(const DepthwiseTaps<T>& t, int64_t r, int64_t c) {
     FASTNN_UNROLL for (int j = 0; j < R + K - 1; ++j)
       FASTNN_UNROLL for (int kw = 0; kw < K; ++kw)
         FASTNN_UNROLL for (int v = 0; v < NV; ++v) {
-          const V in = load(src + j * ld + kw + v * W);
+          const V in = load_once(src + j * ld + kw + v * W);
           FASTNN_UNROLL for (int kh = 0; kh < K; ++kh)
             if (j - kh >= 0 && j - kh < R) acc[j - kh][v] += broadcast(t.weight + kh * K + kw) * in;
         }
@@ -146,7 +146,7 @@ template <typename T, bool Tail, int KH0, int KH1>
 inline void strip_row(const DepthwiseGradTaps<T>& t, int64_t j, int64_t c, typename Vec<T>::type keep,
                       typename Vec<T>::type (&dy)[3], typename Vec<T>::type (&acc)[10]) {
   using V = typename Vec<T>::type;
-  const auto read = [&](const T* p) { return Tail ? (keep != 0 ? load(p) : V{}) : load(p); };
+  const auto read = [&](const T* p) { return Tail ? (keep != 0 ? load_once(p) : V{}) : load_once(p); };
   dy[2] = dy[1], dy[1] = dy[0];
   if constexpr (KH0 == 0) {
     dy[0] = read(t.dy + j * t.cols + c);
@@ -154,10 +154,7 @@ inline void strip_row(const DepthwiseGradTaps<T>& t, int64_t j, int64_t c, typen
   }
   const T* row = t.in + j * t.ld_in + c;
   FASTNN_UNROLL for (int kw = 0; kw < 3; ++kw) {
-    V in = read(row + kw);
-    // In a register: GCC would otherwise fold the load into each FMA, three
-    // loads (most straddling two cache lines) where one will do.
-    __asm__("" : "+v"(in));
+    const V in = read(row + kw);
     FASTNN_UNROLL for (int kh = KH0; kh <= KH1; ++kh) acc[kh * 3 + kw] += dy[kh] * in;
   }
 }
