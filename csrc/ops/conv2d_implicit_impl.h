@@ -19,9 +19,9 @@ template <typename T, int ROWS, int kRows, int kVectors>
 void implicit_tile(const ImplicitTile<T>& t) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
-  V acc[ROWS][kVectors];
+  V acc[ROWS][kVectors];  // from the bias: no pass of adds after the sums
   FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
-    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] = V{};
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] = V{} + (t.bias != nullptr ? t.bias[i] : T(0));
   const T* in[kVectors];
   FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) in[v] = t.padded + t.in_offset[v];
   const T* __restrict w = t.w;
@@ -34,15 +34,16 @@ void implicit_tile(const ImplicitTile<T>& t) {
       FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] += weight * pixels[v];
     }
   }
-  FASTNN_UNROLL for (int i = 0; i < ROWS; ++i) {
-    const V bias = V{} + (t.bias != nullptr ? t.bias[i] : T(0));
-    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) acc[i][v] += bias;
-  }
   bool whole = true;
   for (int v = 0; v < kVectors; ++v) whole = whole && t.runs[2 * v].count == W;
   if (whole) {
+    // Destinations in locals: each store may alias the tile's fields, which
+    // GCC would otherwise read again after every one.
+    T* out[kVectors];
+    const int64_t ldy = t.ldy;
+    FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) out[v] = t.out + t.runs[2 * v].out;
     FASTNN_UNROLL for (int i = 0; i < ROWS; ++i)
-      FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) store(t.out + i * t.ldy + t.runs[2 * v].out, acc[i][v]);
+      FASTNN_UNROLL for (int v = 0; v < kVectors; ++v) store(out[v] + i * ldy, acc[i][v]);
     return;
   }
   // Lanes across the end of an output row, or a vector that only pads the
