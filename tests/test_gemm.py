@@ -14,7 +14,8 @@ pytestmark = pytest.mark.kernel
 
 # Sizes 1, odd, primes, and past every micro-tile (MR, NR) and block (MC, KC, NC).
 SHAPES = [(1, 1, 1), (1, 7, 1), (2, 3, 5), (13, 17, 19), (12, 32, 33), (31, 257, 65), (97, 1, 130),
-          (64, 784, 128), (1, 512, 512), (300, 300, 7), (481, 523, 97), (37, 11, 4099), (3, 19, 1100)]
+          (64, 784, 128), (1, 512, 512), (300, 300, 7), (481, 523, 97), (37, 11, 4099), (3, 19, 1100),
+          (520, 600, 74), (520, 600, 72)]  # packed, last panels at most a vector wide on every ISA
 
 
 def _operands(M, K, N, trans_a, trans_b, dtype, seed=0):
@@ -171,6 +172,17 @@ def test_nan_and_inf_propagate(each_isa, dtype):
     assert np.isnan(got[3]).all()
     assert not np.isfinite(got[:, 9]).any()
     assert np.isfinite(np.delete(np.delete(got, 3, 0), 9, 1)).all()
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("M", [4, 5, 13])
+def test_column_splits_keep_the_bits(each_isa, M, dtype):
+    # A panel at most a vector wide runs a one-vector tile; each column must
+    # still be summed as the full-width tile sums it (threads split columns so).
+    a, b = _operands(M, 300, 96, False, False, dtype)
+    full = _C.gemm(a, b)
+    for first, last in [(0, 2), (0, 4), (0, 8), (0, 16), (16, 24), (32, 40)]:
+        assert np.array_equal(_C.gemm(a, np.ascontiguousarray(b[:, first:last])), full[:, first:last])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

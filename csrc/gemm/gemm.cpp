@@ -307,7 +307,7 @@ void gemm_direct(const Plan<T>& plan, const Operand<T>& A_given, const Operand<T
       if (wide)
         few_rows(k, rows, tile);
       else
-        k.strided[rows](tile);
+        k.strided_tile(n)[rows](tile);
     }
   });
 }
@@ -351,7 +351,7 @@ void gemm_packed(const Plan<T>& plan, const Operand<T>& A, const Operand<T>& B, 
             for (int64_t ir = 0; ir < mc; ir += k.mr) {
               const MicroTile<T> tile{kc, packed_a + ir * kc, 1, k.mr, packed_b + jr * kc, k.nr,
                                       C + (ic + ir) * ldc + jc + jr, ldc, n, alpha, beta_here};
-              k.packed[std::min<int64_t>(k.mr, mc - ir)](tile);
+              k.packed_tile(n)[std::min<int64_t>(k.mr, mc - ir)](tile);
             }
           }
         }

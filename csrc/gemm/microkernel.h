@@ -47,14 +47,22 @@ template <typename T>
 struct GemmKernel {
   MicroKernelFn<T> packed[kMaxMR + 1];
   MicroKernelFn<T> strided[kMaxMR + 1];
+  // The same tiles one vector wide: a tile of at most vector_width columns (a
+  // small attention head, a last panel 16 wide) multiplies only the vector it keeps.
+  MicroKernelFn<T> packed_one_vector[kMaxMR + 1];
+  MicroKernelFn<T> strided_one_vector[kMaxMR + 1];
   MicroKernelFn<T> wide[kMaxMR + 1];
   MicroKernelFn<T> stream[kMaxMR + 1];
   MicroKernelFn<T> dot[kMaxDot + 1];
-  int mr, nr;
+  int mr, nr, vector_width;
   int wide_rows, wide_nr;
   int dot_rows, dot_cols;
   int64_t mc, kc, nc;
   int64_t direct_a_bytes;  // while A is this small, A and B are read in place
+
+  // The tiles (by rows) for n columns.
+  const MicroKernelFn<T>* packed_tile(int64_t n) const { return n <= vector_width ? packed_one_vector : packed; }
+  const MicroKernelFn<T>* strided_tile(int64_t n) const { return n <= vector_width ? strided_one_vector : strided; }
 };
 
 // Each ISA file defines these in its own namespace. fma_peak_probe runs

@@ -18,14 +18,16 @@ namespace {
 // ROWS x NV vectors of accumulators live in registers for the whole kc loop.
 // PACKED fixes A's strides at compile time (1, MR_STRIDE) for the hot path.
 // Tiles with too few accumulators to hide the FMA latency (few rows) keep KU
-// interleaved sets over k, added together at the end.
-template <typename T, int ROWS, int NV, bool PACKED, int MR_STRIDE>
+// interleaved sets over k, added together at the end; KU is chosen for
+// CHAIN_NV vectors a row, so that a one-vector tile (NV = 1) of a two-vector
+// kernel sums each column in the same order, bit for bit.
+template <typename T, int ROWS, int NV, bool PACKED, int MR_STRIDE, int CHAIN_NV = NV>
 void microkernel(const MicroTile<T>& t) {
   using V = typename Vec<T>::type;
   constexpr int W = Vec<T>::width;
   constexpr int NR = NV * W;
   constexpr int kMinChains = 8;
-  constexpr int KU = ROWS * NV >= kMinChains ? 1 : (kMinChains + ROWS * NV - 1) / (ROWS * NV);
+  constexpr int KU = ROWS * CHAIN_NV >= kMinChains ? 1 : (kMinChains + ROWS * CHAIN_NV - 1) / (ROWS * CHAIN_NV);
   const int64_t a_rs = PACKED ? 1 : t.a_row_stride;
   const int64_t a_cs = PACKED ? MR_STRIDE : t.a_col_stride;
   const int64_t b_rs = t.b_row_stride;
@@ -210,6 +212,8 @@ template <typename T, int MR, int NV, int... Rows>
 void fill_kernels(GemmKernel<T>& k, std::integer_sequence<int, Rows...>) {
   ((k.packed[Rows + 1] = &microkernel<T, Rows + 1, NV, true, MR>), ...);
   ((k.strided[Rows + 1] = &microkernel<T, Rows + 1, NV, false, MR>), ...);
+  ((k.packed_one_vector[Rows + 1] = &microkernel<T, Rows + 1, 1, true, MR, NV>), ...);
+  ((k.strided_one_vector[Rows + 1] = &microkernel<T, Rows + 1, 1, false, MR, NV>), ...);
 }
 
 template <typename T, int WIDE_NV, int... Rows>
@@ -253,6 +257,7 @@ GemmKernel<T> make_kernel(int64_t mc, int64_t kc, int64_t nc) {
   k.dot_cols = DOT_COLS;
   k.mr = MR;
   k.nr = NV * Vec<T>::width;
+  k.vector_width = Vec<T>::width;
   k.wide_rows = WIDE_ROWS;
   k.wide_nr = WIDE_NV * Vec<T>::width;
   k.mc = mc;

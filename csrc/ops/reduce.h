@@ -9,11 +9,16 @@ namespace fastnn {
 
 constexpr int kReduceLanes = 16;
 
+// Halves folded onto halves: four dependent adds, not sixteen (short rows,
+// such as a small attention head's 16 scores, wait on that chain), in the
+// same order on every ISA.
 template <typename T>
 inline T finish_lanes(const T (&lanes)[kReduceLanes]) {
-  T total = T(0);
-  for (int l = 0; l < kReduceLanes; ++l) total += lanes[l];
-  return total;
+  T fold[kReduceLanes / 2];
+  for (int l = 0; l < 8; ++l) fold[l] = lanes[l] + lanes[l + 8];
+  for (int l = 0; l < 4; ++l) fold[l] += fold[l + 4];
+  for (int l = 0; l < 2; ++l) fold[l] += fold[l + 2];
+  return fold[0] + fold[1];
 }
 
 // sum of x[i * stride] for i < n
