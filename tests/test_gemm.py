@@ -293,6 +293,18 @@ class TestBadInput:
             _C.gemm([[1.0]], np.ones((1, 1)))
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("size", [1, 15, 17, 231, 4099])
+def test_relu_kernel_keeps_nan_and_tails(each_isa, dtype, size):
+    # Runs in the ISA's vectors, then a scalar tail: every length past a vector.
+    x = rng(4).standard_normal(size).astype(dtype)
+    x[::7] = np.resize(np.array([np.nan, np.inf, -np.inf, -0.0, 0.0], dtype), x[::7].size)
+    want = np.where((x > 0) | np.isnan(x), x, 0).astype(dtype)
+    np.testing.assert_array_equal(_C.relu_forward(x), want)
+    g = rng(5).standard_normal(size).astype(dtype)
+    np.testing.assert_array_equal(_C.relu_backward(_C.relu_forward(x), g), np.where(want > 0, g, 0))
+
+
 def test_gelu_kernel_matches_reference(each_isa):
     x = rng(2).standard_normal((7, 33)) * 3
     g = rng(3).standard_normal((7, 33))

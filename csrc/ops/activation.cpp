@@ -10,18 +10,23 @@ namespace {
 // Elementwise loops this short run faster on one thread than on a team.
 constexpr int64_t kParallelMinElements = 1 << 15;
 
+template <typename T>
+ActivationKernels<T> kernels() {
+  return FASTNN_ISA_TABLE(T, active_isa(), activation_rows);
+}
+
 }  // namespace
 
 template <typename T>
 void gelu_forward(int64_t n, const T* x, T* y, bool tanh_approx) {
-  const ActivationKernels<T> rows = FASTNN_ISA_TABLE(T, active_isa(), activation_rows);
+  const ActivationKernels<T> rows = kernels<T>();
   parallel_ranges(n, 1, kParallelMinElements,
                   [&](int64_t begin, int64_t end) { rows.gelu(end - begin, x + begin, y + begin, tanh_approx); });
 }
 
 template <typename T>
 void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) {
-  const ActivationKernels<T> rows = FASTNN_ISA_TABLE(T, active_isa(), activation_rows);
+  const ActivationKernels<T> rows = kernels<T>();
   parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
     rows.gelu_backward(end - begin, x + begin, dy + begin, dx + begin, tanh_approx);
   });
@@ -29,12 +34,9 @@ void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) 
 
 template <typename T>
 void relu_forward(int64_t n, const T* x, T* y) {
-  parallel_ranges(n, 1, kParallelMinElements, [&](int64_t begin, int64_t end) {
-    for (int64_t i = begin; i < end; ++i) {
-      const T v = x[i];  // loaded unconditionally, so the select vectorises
-      y[i] = (v > T(0)) | (v != v) ? v : T(0);
-    }
-  });
+  const ActivationKernels<T> rows = kernels<T>();
+  parallel_ranges(n, 1, kParallelMinElements,
+                  [&](int64_t begin, int64_t end) { rows.relu(end - begin, x + begin, y + begin); });
 }
 
 template <typename T>

@@ -1,3 +1,3 @@
-// The GELU loops compiled for avx512.
+// The ReLU and GELU loops compiled for avx512.
 #define FASTNN_ISA_NAMESPACE avx512
 #include "ops/activation_rows_impl.h"

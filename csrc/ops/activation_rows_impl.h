@@ -1,4 +1,4 @@
-// The GELU loops, written once and compiled per ISA: included only by
+// The ReLU and GELU loops, written once and compiled per ISA: included only by
 // ops/activation_rows_<isa>.cpp after they define FASTNN_ISA_NAMESPACE.
 #include <cmath>
 #include <cstdint>
@@ -31,8 +31,17 @@ struct Gelu {
   }
 };
 
-// Each form's loop is a function of its own on restrict pointers: one
-// straight-line body the compiler vectorises.
+// Each loop is a function of its own on restrict pointers: one straight-line
+// body the compiler vectorises (every value loaded unconditionally, so the
+// selects do too).
+template <typename T>
+void relu(int64_t n, const T* __restrict x, T* __restrict y) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = x[i];
+    y[i] = (v > T(0)) | (v != v) ? v : T(0);
+  }
+}
+
 template <typename T, bool kTanh>
 void gelu_values(int64_t n, const T* __restrict x, T* __restrict y) {
   for (int64_t i = 0; i < n; ++i) y[i] = Gelu<T>::value(x[i], kTanh);
@@ -55,8 +64,13 @@ void gelu_backward(int64_t n, const T* x, const T* dy, T* dx, bool tanh_approx) 
 
 }  // namespace
 
-ActivationKernels<float> activation_rows_f32() { return {&gelu<float>, &gelu_backward<float>}; }
-ActivationKernels<double> activation_rows_f64() { return {&gelu<double>, &gelu_backward<double>}; }
+template <typename T>
+ActivationKernels<T> activation_kernels() {
+  return {&relu<T>, &gelu<T>, &gelu_backward<T>};
+}
+
+ActivationKernels<float> activation_rows_f32() { return activation_kernels<float>(); }
+ActivationKernels<double> activation_rows_f64() { return activation_kernels<double>(); }
 
 }  // namespace FASTNN_ISA_NAMESPACE
 }  // namespace fastnn
