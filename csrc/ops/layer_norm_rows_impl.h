@@ -4,36 +4,11 @@
 #include <cstdint>
 
 #include "ops/layer_norm_rows.h"
+#include "ops/reduce.h"
 
 namespace fastnn {
 namespace FASTNN_ISA_NAMESPACE {
 namespace {
-
-constexpr int kLanes = 16;
-
-// lanes[l] += lanes[l + W] for l < W, then the same for W / 2, ... down to 1:
-// a tree of halves (each width a compile-time constant, so each level is one
-// vector add where a loop over widths went through memory).
-template <int W, typename T>
-inline void fold_halves(T* lanes) {
-  for (int l = 0; l < W; ++l) lanes[l] += lanes[l + W];
-  if constexpr (W > 1) fold_halves<W / 2>(lanes);
-}
-
-// sum of term(c) for c < n in a fixed order: element c goes to partial sum
-// c % kLanes (a vector register), the partials are folded halves onto halves,
-// then the tail is added.
-template <typename T, typename Term>
-inline T row_sum(int64_t n, Term&& term) {
-  T lanes[kLanes] = {};
-  int64_t c = 0;
-  for (; c + kLanes <= n; c += kLanes)
-    for (int l = 0; l < kLanes; ++l) lanes[l] += term(c + l);
-  fold_halves<kLanes / 2>(lanes);
-  T total = lanes[0];
-  for (; c < n; ++c) total += term(c);
-  return total;
-}
 
 // Whether there is a weight (and a bias) is a template parameter: the loops
 // stay branch-free, and each sum folds in vector registers.
@@ -43,9 +18,9 @@ void forward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, con
   for (int64_t r = 0; r < rows; ++r) {
     const T* __restrict in = x + r * n;
     T* __restrict out = y + r * n;
-    const T mu = row_sum<T>(n, [&](int64_t c) { return in[c]; }) / T(n);
+    const T mu = sum_of_terms<T>(n, [&](int64_t c) { return in[c]; }) / T(n);
     // The variance of the centred values: no cancellation.
-    const T var = row_sum<T>(n, [&](int64_t c) { return (in[c] - mu) * (in[c] - mu); }) / T(n);
+    const T var = sum_of_terms<T>(n, [&](int64_t c) { return (in[c] - mu) * (in[c] - mu); }) / T(n);
     const T inv = T(1) / std::sqrt(var + eps);
     for (int64_t c = 0; c < n; ++c) {
       const T normed = (in[c] - mu) * inv;
@@ -80,8 +55,8 @@ void backward_rows_with(int64_t rows, int64_t n, const T* x, const T* weight, co
     if (!dx) continue;
     T* __restrict out = dx + r * n;
     auto g = [&](int64_t c) { return kWeight ? grad[c] * weight[c] : grad[c]; };
-    const T mean_g = row_sum<T>(n, g) / T(n);
-    const T mean_gx = row_sum<T>(n, [&](int64_t c) { return g(c) * ((in[c] - mu) * inv); }) / T(n);
+    const T mean_g = sum_of_terms<T>(n, g) / T(n);
+    const T mean_gx = sum_of_terms<T>(n, [&](int64_t c) { return g(c) * ((in[c] - mu) * inv); }) / T(n);
     for (int64_t c = 0; c < n; ++c) out[c] = inv * (g(c) - mean_g - (in[c] - mu) * inv * mean_gx);
   }
 }
