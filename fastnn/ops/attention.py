@@ -125,7 +125,6 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     return out.reshape(lead + out.shape[-2:])
 
 
-
 class SplitHeads(Function):
     """(N, L, parts * heads * d) -> `parts` tensors (N, heads, L, d): packed
     projections (MultiheadAttention's q, k and v side by side) cut into heads with
